@@ -1,0 +1,2 @@
+/** onem2m-ws: the public API. */
+export * from './ws/index.js';

@@ -1,0 +1,364 @@
+/**
+ * A WebSocket connection: the sans-I/O protocol core bound to a `net.Socket` or `tls.TLSSocket`.
+ *
+ * This adapter adds what the core leaves out on purpose: writing (frames queued in one tick
+ * leave in one socket write), backpressure (a send status, `bufferedAmount`, a `drain` event,
+ * reading paused while our output is behind), keepalive pings with a pong deadline, and the
+ * TCP side of closing (the server closes TCP first; the client waits a bounded time for it).
+ */
+import { EventEmitter } from 'node:events';
+import type { Socket } from 'node:net';
+import { CloseCode } from './protocol/frame.js';
+import {
+  ProtocolState,
+  WebSocketProtocol,
+  type MessageCompressor,
+  type ProtocolError,
+  type ProtocolHandler,
+  type SendOptions,
+} from './protocol/protocol.js';
+
+export interface ConnectionOptions {
+  /** Largest incoming message in bytes, after decompression (default 16 MiB; 1009 above). */
+  maxMessageSize?: number;
+  /** Most frames in one incoming message (default 4,096; 1008 above). */
+  maxFragments?: number;
+  /** `send()` returns false once this many bytes wait to be written (default 256 KiB). */
+  highWaterMark?: number;
+  /** A peer that lets more than this many bytes pile up unread is dropped (default 64 MiB). */
+  maxBufferedAmount?: number;
+  /** Stop reading while our output is above the high-water mark (default true). */
+  pauseReadingOnBackpressure?: boolean;
+  /** Ping after this many ms without input; 0 turns keepalive off (default 20,000). */
+  pingInterval?: number;
+  /** Drop the connection when no pong (or any input) follows a keepalive ping in this many ms (default 20,000). */
+  pongTimeout?: number;
+  /** Longest wait, in ms, for the peer's close frame and then for TCP to end (default 10,000). */
+  closeTimeout?: number;
+}
+
+export const CONNECTION_DEFAULTS = {
+  maxMessageSize: 16 * 1024 * 1024,
+  maxFragments: 4096,
+  highWaterMark: 256 * 1024,
+  maxBufferedAmount: 64 * 1024 * 1024,
+  pauseReadingOnBackpressure: true,
+  pingInterval: 20_000,
+  pongTimeout: 20_000,
+  closeTimeout: 10_000,
+} as const satisfies Required<ConnectionOptions>;
+
+export type ReadyState = 'open' | 'closing' | 'closed';
+
+/** Frames smaller than this in total are joined into one buffer for the write. */
+const JOIN_UP_TO = 16 * 1024;
+
+export interface WebSocketEvents {
+  /** `data` may be a view into a read buffer that is reused later: copy what you keep. */
+  message: [data: Buffer, isBinary: boolean];
+  ping: [data: Buffer];
+  pong: [data: Buffer];
+  /** The output went back under the high-water mark. */
+  drain: [];
+  /** Once, when the socket is closed. `error` says why, if the close was not clean. */
+  close: [code: number, reason: string, error?: Error];
+  /** Only emitted when a listener is attached (an unhandled one would throw). */
+  error: [error: Error];
+}
+
+export class WebSocket extends EventEmitter<WebSocketEvents> {
+  /** The subprotocol the server selected ('' for none). */
+  readonly protocol: string;
+  /** The negotiated `Sec-WebSocket-Extensions` value ('' for none). */
+  readonly extensions: string;
+  readonly isServer: boolean;
+  readonly socket: Socket;
+
+  private readonly core: WebSocketProtocol;
+  private readonly options: Required<ConnectionOptions>;
+  private queue: Buffer[] = [];
+  private queued = 0;
+  private flushScheduled = false;
+  private backpressured = false;
+  private pausedByUser = false;
+  private pausedByOutput = false;
+  private socketClosed = false;
+  private closeError: Error | undefined;
+
+  private inputSinceTick = false;
+  private keepaliveTimer: NodeJS.Timeout | null = null;
+  private pongTimer: NodeJS.Timeout | null = null;
+  private closeTimer: NodeJS.Timeout | null = null;
+
+  constructor(
+    socket: Socket,
+    init: { isServer: boolean; protocol?: string; extensions?: string; compressor?: MessageCompressor | null; head?: Buffer },
+    options: ConnectionOptions = {},
+  ) {
+    super();
+    this.socket = socket;
+    this.isServer = init.isServer;
+    this.protocol = init.protocol ?? '';
+    this.extensions = init.extensions ?? '';
+    this.options = { ...CONNECTION_DEFAULTS, ...definedOnly(options) };
+    this.core = new WebSocketProtocol(this.protocolHandler(), {
+      isServer: init.isServer,
+      maxMessageSize: this.options.maxMessageSize,
+      maxFragments: this.options.maxFragments,
+      compressor: init.compressor ?? null,
+    });
+
+    socket.setNoDelay(true);
+    socket.setTimeout(0);
+    socket.on('data', (chunk: Buffer) => {
+      this.inputSinceTick = true;
+      this.core.receive(chunk);
+    });
+    socket.on('drain', () => this.onSocketDrain());
+    socket.on('end', () => this.onSocketEnd());
+    socket.on('error', (err) => this.onSocketError(err));
+    socket.on('close', () => this.onSocketClose());
+    this.startKeepalive();
+    // Frames that came in the same read as the handshake.
+    if (init.head !== undefined && init.head.length > 0) {
+      const head = init.head;
+      process.nextTick(() => this.core.receive(head));
+    }
+    if (socket.isPaused()) socket.resume();
+  }
+
+  get readyState(): ReadyState {
+    if (this.socketClosed) return 'closed';
+    return this.core.state === ProtocolState.Open ? 'open' : 'closing';
+  }
+
+  /** Bytes accepted by `send()` but not yet handed to the kernel. */
+  get bufferedAmount(): number {
+    return this.queued + this.socket.writableLength;
+  }
+
+  /**
+   * Sends a message: a string as a text frame by default, a Buffer as binary by default
+   * (override with `binary`). Returns false when the message was queued but the output is
+   * above the high-water mark: wait for `drain` before sending more. Throws when not open.
+   */
+  send(data: string | Buffer, options?: SendOptions): boolean {
+    const opts = options ?? (typeof data === 'string' ? TEXT : BINARY);
+    if (!this.core.send(data, opts)) throw new Error('WebSocket is not open');
+    return !this.backpressured;
+  }
+
+  ping(data?: Buffer | string): void {
+    this.core.ping(data);
+  }
+
+  pong(data?: Buffer | string): void {
+    this.core.pong(data);
+  }
+
+  /** Starts the closing handshake; the `close` event follows when TCP is closed. */
+  close(code: number = CloseCode.Normal, reason = ''): void {
+    if (this.core.state !== ProtocolState.Open) return;
+    this.core.close(code, reason);
+    this.armCloseTimer();
+  }
+
+  /** Drops the connection at once, without a closing handshake. */
+  terminate(): void {
+    this.socket.destroy();
+  }
+
+  /** Stops reading from the peer (TCP backpressure) until `resume()`. */
+  pause(): void {
+    this.pausedByUser = true;
+    this.socket.pause();
+  }
+
+  resume(): void {
+    this.pausedByUser = false;
+    if (!this.pausedByOutput) this.socket.resume();
+  }
+
+  // ---- core events ----------------------------------------------------------------------
+
+  private protocolHandler(): ProtocolHandler {
+    return {
+      onMessage: (data, isBinary) => this.emit('message', data, isBinary),
+      onPing: (data) => this.emit('ping', data),
+      onPong: (data) => this.emit('pong', data),
+      onOutput: (data) => this.enqueue(data),
+      onClose: (code, reason, error) => this.onProtocolClose(code, reason, error),
+    };
+  }
+
+  private onProtocolClose(_code: number, _reason: string, error?: ProtocolError): void {
+    this.stopKeepalive();
+    if (error !== undefined && this.closeError === undefined) this.closeError = error;
+    if (this.socketClosed) return;
+    // Flush the close frame now rather than next tick: we are about to end the socket.
+    this.flush();
+    if (this.isServer || error !== undefined) {
+      this.socket.end(); // the server closes TCP first (§7.1.1)
+    }
+    this.armCloseTimer();
+  }
+
+  // ---- output ---------------------------------------------------------------------------
+
+  private enqueue(data: Buffer): void {
+    this.queue.push(data);
+    this.queued += data.length;
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      process.nextTick(flushConnection, this);
+    }
+  }
+
+  /** Writes everything queued in one socket write. */
+  flush(): void {
+    this.flushScheduled = false;
+    const queue = this.queue;
+    if (queue.length === 0) return;
+    const total = this.queued;
+    this.queue = [];
+    this.queued = 0;
+    const socket = this.socket;
+    if (socket.destroyed || !socket.writable) return;
+    if (queue.length === 1) {
+      socket.write(queue[0]!);
+    } else if (total <= JOIN_UP_TO) {
+      socket.write(Buffer.concat(queue, total));
+    } else {
+      socket.cork();
+      for (const chunk of queue) socket.write(chunk);
+      socket.uncork();
+    }
+    this.checkBackpressure();
+  }
+
+  private checkBackpressure(): void {
+    const buffered = this.socket.writableLength;
+    if (buffered > this.options.maxBufferedAmount) {
+      this.closeError = new Error(`Peer is not reading: over ${this.options.maxBufferedAmount} bytes buffered`);
+      this.socket.destroy();
+      return;
+    }
+    if (buffered > this.options.highWaterMark && !this.backpressured) {
+      this.backpressured = true;
+      this.core.setOutputBlocked(true);
+      if (this.options.pauseReadingOnBackpressure) {
+        this.pausedByOutput = true;
+        this.socket.pause();
+      }
+    }
+  }
+
+  private onSocketDrain(): void {
+    if (!this.backpressured) return;
+    this.backpressured = false;
+    this.core.setOutputBlocked(false);
+    if (this.pausedByOutput) {
+      this.pausedByOutput = false;
+      if (!this.pausedByUser) this.socket.resume();
+    }
+    this.emit('drain');
+  }
+
+  // ---- socket end -----------------------------------------------------------------------
+
+  private onSocketEnd(): void {
+    // The peer will send nothing more. After a clean close that is expected; else it is 1006.
+    this.core.transportClosed();
+    if (this.isServer || this.socket.writableEnded) this.socket.destroy();
+    else this.socket.end();
+  }
+
+  private onSocketError(err: Error): void {
+    if (this.closeError === undefined) this.closeError = err;
+    this.core.transportClosed();
+  }
+
+  private onSocketClose(): void {
+    this.socketClosed = true;
+    this.core.transportClosed();
+    this.stopKeepalive();
+    if (this.closeTimer !== null) clearTimeout(this.closeTimer);
+    this.queue = [];
+    this.queued = 0;
+    const error = this.closeError;
+    if (error !== undefined && this.listenerCount('error') > 0) this.emit('error', error);
+    this.emit('close', this.core.closeCode, this.core.closeReason, error);
+  }
+
+  /** Bounds the wait for the peer's close frame and for the TCP close. */
+  private armCloseTimer(): void {
+    if (this.closeTimer !== null || this.socketClosed) return;
+    this.closeTimer = setTimeout(() => {
+      if (this.core.state !== ProtocolState.Closed && this.closeError === undefined) {
+        this.closeError = new Error('Timed out waiting for the peer to close');
+      }
+      this.socket.destroy();
+    }, this.options.closeTimeout);
+    this.closeTimer.unref();
+  }
+
+  // ---- keepalive ------------------------------------------------------------------------
+
+  private startKeepalive(): void {
+    if (this.options.pingInterval <= 0) return;
+    this.keepaliveTimer = setTimeout(keepaliveTick, this.options.pingInterval, this);
+    this.keepaliveTimer.unref();
+  }
+
+  /** Every interval: if the peer was silent, ping it and expect input within the pong timeout. */
+  keepaliveTick(): void {
+    if (this.core.state !== ProtocolState.Open) return;
+    if (this.inputSinceTick) {
+      this.inputSinceTick = false;
+    } else if (this.pongTimer === null) {
+      this.core.ping();
+      this.pongTimer = setTimeout(pongDeadline, this.options.pongTimeout, this);
+      this.pongTimer.unref();
+    }
+    this.keepaliveTimer?.refresh();
+  }
+
+  pongDeadline(): void {
+    this.pongTimer = null;
+    if (this.inputSinceTick) return; // the pong, or other input, arrived: the peer is alive
+    this.closeError = new Error('Keepalive timeout: no pong from the peer');
+    this.core.fail(CloseCode.InternalError, 'keepalive ping timeout');
+    this.socket.destroy();
+  }
+
+  private stopKeepalive(): void {
+    if (this.keepaliveTimer !== null) clearTimeout(this.keepaliveTimer);
+    if (this.pongTimer !== null) clearTimeout(this.pongTimer);
+    this.keepaliveTimer = null;
+    this.pongTimer = null;
+  }
+}
+
+const TEXT: SendOptions = { binary: false };
+const BINARY: SendOptions = { binary: true };
+
+function flushConnection(ws: WebSocket): void {
+  ws.flush();
+}
+
+function keepaliveTick(ws: WebSocket): void {
+  ws.keepaliveTick();
+}
+
+function pongDeadline(ws: WebSocket): void {
+  ws.pongDeadline();
+}
+
+/** Drops keys whose value is undefined, so they do not override defaults. */
+export function definedOnly<T extends object>(options: T): Partial<T> {
+  const result: Partial<T> = {};
+  for (const key of Object.keys(options) as Array<keyof T>) {
+    if (options[key] !== undefined) result[key] = options[key];
+  }
+  return result;
+}
