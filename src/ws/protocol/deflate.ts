@@ -41,10 +41,17 @@ export interface DeflateOptions {
   clientMaxWindowBits?: number | true;
   /** zlib memLevel of our compressor, 1..9. Default 5. */
   memLevel?: number;
-  /** zlib level, 0..9 (or -1 for zlib's default, 6). Default 1. */
+  /** zlib level, 0..9 (or -1 for zlib's default, 6). Default 6. */
   level?: number;
   /** Messages shorter than this many bytes are sent uncompressed (RSV1 clear). Default 64. */
   threshold?: number;
+  /**
+   * A context without history (its direction has no_context_takeover) is closed
+   * after each message by default, so an idle connection holds no zlib memory for
+   * that direction. `true` resets it instead: about twice as fast per message,
+   * but the memory stays allocated. Default false.
+   */
+  keepIdleContexts?: boolean;
 }
 
 /** What was agreed: the window each side compresses with, and who resets per message. */
@@ -59,8 +66,9 @@ export const DEFLATE_DEFAULTS = {
   serverMaxWindowBits: 12,
   clientMaxWindowBits: 12,
   memLevel: 5,
-  level: 1,
+  level: 6,
   threshold: 64,
+  keepIdleContexts: false,
 } as const;
 
 const MIN_WINDOW_BITS = 8;
@@ -361,8 +369,8 @@ export type DecompressResult = { ok: true; data: Buffer } | { ok: false; code: 1
  * Compresses outgoing and inflates incoming messages of one connection.
  * zlib contexts are created at first use. A context that may not carry
  * history into the next message (its direction's no_context_takeover) is
- * closed after each message, so an idle connection holds no zlib memory for
- * that direction; see docs/deflate-notes.md for why closing beats reset().
+ * closed after each message (unless `keepIdleContexts`), so an idle
+ * connection holds no zlib memory for that direction.
  */
 export class PerMessageDeflate {
   private deflater: SyncZlib | null = null;
@@ -375,6 +383,7 @@ export class PerMessageDeflate {
   private readonly memLevel: number;
   private readonly level: number;
   private readonly threshold: number;
+  private readonly keepIdleContexts: boolean;
 
   constructor(
     readonly params: DeflateParams,
@@ -390,6 +399,7 @@ export class PerMessageDeflate {
     this.memLevel = options.memLevel ?? DEFLATE_DEFAULTS.memLevel;
     this.level = options.level ?? DEFLATE_DEFAULTS.level;
     this.threshold = options.threshold ?? DEFLATE_DEFAULTS.threshold;
+    this.keepIdleContexts = options.keepIdleContexts ?? DEFLATE_DEFAULTS.keepIdleContexts;
     if (!Number.isInteger(this.memLevel) || this.memLevel < 1 || this.memLevel > 9) {
       throw new RangeError(`memLevel must be an integer in 1..9, got ${this.memLevel}`);
     }
@@ -512,13 +522,18 @@ export class PerMessageDeflate {
 
   private afterCompress(): void {
     if (this.compressorKeepsContext) return;
-    this.deflater?.close();
-    this.deflater = null;
+    if (this.keepIdleContexts) {
+      this.deflater?.reset();
+    } else {
+      this.deflater?.close();
+      this.deflater = null;
+    }
   }
 
   private afterDecompress(streamEnded: boolean): void {
     if (this.inflaterKeepsContext && !streamEnded) return;
-    this.discardInflater();
+    if (this.keepIdleContexts) this.inflater?.reset();
+    else this.discardInflater();
   }
 
   private discardInflater(): void {
