@@ -99,12 +99,31 @@ export function connect(url: string | URL, options: ClientOptions = {}): Promise
     };
     const timer = setTimeout(() => fail(new HandshakeError(0, 'Opening handshake timed out')), options.handshakeTimeout ?? 10_000);
     const onError = (err: Error): void => fail(err);
-    const onClose = (): void => fail(new HandshakeError(0, 'Connection closed during the opening handshake'));
+    /** A refusal's head, while its short body is read for the error message. */
+    let refusal: { status: number; text: string; body: Buffer[]; expected: number } | null = null;
+    const finishRefusal = (): void => {
+      const r = refusal!;
+      const body = Buffer.concat(r.body).subarray(0, MAX_REFUSAL_BODY).toString('utf8').trim();
+      fail(new HandshakeError(r.status, `Server refused the upgrade: ${r.text}${body ? `: ${body}` : ''}`));
+    };
     const onData = (chunk: Buffer): void => {
+      if (refusal !== null) {
+        refusal.body.push(chunk);
+        if (Buffer.concat(refusal.body).length >= refusal.expected) finishRefusal();
+        return;
+      }
       let result;
       try {
         result = parser.push(chunk);
         if (result === null) return;
+        const [, codeText, reasonText] = result.head.startLine;
+        if (codeText !== '101' && /^[1-5]\d\d$/.test(codeText)) {
+          // Read the plain-text reason that a server sends with a refusal (bounded).
+          const length = Number(result.head.headers.get('content-length') ?? MAX_REFUSAL_BODY);
+          refusal = { status: Number(codeText), text: `${codeText} ${reasonText}`.trim(), body: [result.rest], expected: Math.min(Number.isFinite(length) ? length : 0, MAX_REFUSAL_BODY) };
+          if (result.rest.length >= refusal.expected) finishRefusal();
+          return;
+        }
         const response = checkUpgradeResponse(result.head, key, protocols);
         let compressor: PerMessageDeflate | null = null;
         if (response.extensions !== undefined) {
@@ -129,6 +148,10 @@ export function connect(url: string | URL, options: ClientOptions = {}): Promise
         fail(err as Error);
       }
     };
+    const onClose = (): void => {
+      if (refusal !== null) finishRefusal();
+      else fail(new HandshakeError(0, 'Connection closed during the opening handshake'));
+    };
     const cleanup = (): void => {
       clearTimeout(timer);
       socket.off('data', onData);
@@ -144,6 +167,9 @@ export function connect(url: string | URL, options: ClientOptions = {}): Promise
     else socket.once(ready, () => socket.write(request));
   });
 }
+
+/** Most bytes of a refusal's body kept for the error message. */
+const MAX_REFUSAL_BODY = 1024;
 
 function isIpAddress(host: string): boolean {
   return host.includes(':') || /^[0-9.]+$/.test(host);

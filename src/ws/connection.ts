@@ -79,7 +79,10 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
   private queue: Buffer[] = [];
   private queued = 0;
   private flushScheduled = false;
+  /** The socket's buffer is over the high-water mark: pongs held, reading paused. */
   private backpressured = false;
+  /** A send() returned false: a `drain` event is owed. */
+  private owesDrain = false;
   private pausedByUser = false;
   private pausedByOutput = false;
   private socketClosed = false;
@@ -145,7 +148,9 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
   send(data: string | Buffer, options?: SendOptions): boolean {
     const opts = options ?? (typeof data === 'string' ? TEXT : BINARY);
     if (!this.core.send(data, opts)) throw new Error('WebSocket is not open');
-    return !this.backpressured;
+    if (this.queued + this.socket.writableLength <= this.options.highWaterMark) return true;
+    this.owesDrain = true;
+    return false;
   }
 
   ping(data?: Buffer | string): void {
@@ -243,25 +248,34 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
       this.socket.destroy();
       return;
     }
-    if (buffered > this.options.highWaterMark && !this.backpressured) {
+    if (buffered > this.options.highWaterMark) {
+      if (this.backpressured) return;
       this.backpressured = true;
       this.core.setOutputBlocked(true);
       if (this.options.pauseReadingOnBackpressure) {
         this.pausedByOutput = true;
         this.socket.pause();
       }
+    } else if (this.owesDrain) {
+      // The kernel took it all at once: the sender may go on.
+      this.owesDrain = false;
+      this.emit('drain');
     }
   }
 
   private onSocketDrain(): void {
-    if (!this.backpressured) return;
-    this.backpressured = false;
-    this.core.setOutputBlocked(false);
-    if (this.pausedByOutput) {
-      this.pausedByOutput = false;
-      if (!this.pausedByUser) this.socket.resume();
+    if (this.backpressured) {
+      this.backpressured = false;
+      this.core.setOutputBlocked(false);
+      if (this.pausedByOutput) {
+        this.pausedByOutput = false;
+        if (!this.pausedByUser) this.socket.resume();
+      }
     }
-    this.emit('drain');
+    if (this.owesDrain) {
+      this.owesDrain = false;
+      this.emit('drain');
+    }
   }
 
   // ---- socket end -----------------------------------------------------------------------

@@ -167,7 +167,9 @@ function parseStartLine(line: string, isRequest: boolean): [string, string, stri
   const a = line.indexOf(' ');
   const b = a === -1 ? -1 : line.indexOf(' ', a + 1);
   if (isRequest) {
-    if (a <= 0 || b === -1 || b === a + 1 || line.indexOf(' ', b + 1) !== -1) throw new HandshakeError(400, 'Malformed request line');
+    if (a <= 0 || b === -1 || b === a + 1 || line.indexOf(' ', b + 1) !== -1 || !isToken(line.slice(0, a))) {
+      throw new HandshakeError(400, 'Malformed request line');
+    }
     return [line.slice(0, a), line.slice(a + 1, b), line.slice(b + 1)];
   }
   // Status line: version SP code SP [reason]; the reason may contain spaces, or be absent.
