@@ -30,6 +30,11 @@ export interface DecodeOptions {
   supportedReleases?: readonly string[];
   /** Read CBOR byte strings (keys and values) as UTF-8 text, as the TS-0004 examples need. Default true. */
   cborByteStringsAsText?: boolean;
+  /**
+   * 'perOperation' (default): `rcn` must be valid for the operation (TS-0001 Table 8.1.2-1), as
+   * ACME checks. 'range': any known value 0..12 passes; the TS-0020 examples send rcn 7 with CREATE.
+   */
+  resultContentCheck?: 'perOperation' | 'range';
 }
 
 /** Options with every default filled in; computed once per distinct options object. */
@@ -39,6 +44,7 @@ export interface ResolvedDecodeOptions {
   requireRvi: boolean;
   supportedReleases: ReadonlySet<string> | undefined;
   cborByteStringsAsText: boolean;
+  resultContentCheck: 'perOperation' | 'range';
 }
 
 const DEFAULT_RESOLVED: ResolvedDecodeOptions = Object.freeze({
@@ -47,6 +53,7 @@ const DEFAULT_RESOLVED: ResolvedDecodeOptions = Object.freeze({
   requireRvi: false,
   supportedReleases: undefined,
   cborByteStringsAsText: true,
+  resultContentCheck: 'perOperation',
 });
 
 const resolvedCache = new WeakMap<DecodeOptions, ResolvedDecodeOptions>();
@@ -61,6 +68,7 @@ export function resolveDecodeOptions(options: DecodeOptions | undefined): Resolv
       requireRvi: options.requireRvi ?? false,
       supportedReleases: options.supportedReleases ? new Set(options.supportedReleases) : undefined,
       cborByteStringsAsText: options.cborByteStringsAsText ?? true,
+      resultContentCheck: options.resultContentCheck ?? 'perOperation',
     };
     resolvedCache.set(options, resolved);
   }

@@ -200,12 +200,7 @@ export function validateRequest(params: Params, options: ResolvedDecodeOptions):
   const registersAe = op === Operation.CREATE && params.ty === 2;
   if (!registersAe) requireParam(params, 'fr');
   if (op === Operation.CREATE || op === Operation.UPDATE || op === Operation.NOTIFY) requireParam(params, 'pc');
-  if (params.rcn !== undefined) {
-    const allowed = RESULT_CONTENT_BY_OPERATION.get(op);
-    if (allowed === undefined || !allowed.has(params.rcn as number)) {
-      throw new InvalidPrimitive(`rcn: ${String(params.rcn)} not allowed for op ${op}`);
-    }
-  }
+  if (params.rcn !== undefined) checkResultContent(params.rcn as number, op, options);
   checkReleaseVersion(params, options);
   return params as RequestPrimitive;
 }
@@ -219,6 +214,15 @@ export function validateResponse(params: Params, options: ResolvedDecodeOptions)
   requireParam(params, 'rqi');
   checkReleaseVersion(params, options);
   return params as ResponsePrimitive;
+}
+
+function checkResultContent(rcn: number, op: number, options: ResolvedDecodeOptions): void {
+  if (options.resultContentCheck === 'range') {
+    if (rcn < 0 || rcn > 12) throw new InvalidPrimitive(`rcn: expected 0..12, got ${rcn}`);
+    return;
+  }
+  const allowed = RESULT_CONTENT_BY_OPERATION.get(op);
+  if (allowed === undefined || !allowed.has(rcn)) throw new InvalidPrimitive(`rcn: ${rcn} not allowed for op ${op}`);
 }
 
 function checkKnownParams(params: Params, checks: ReadonlyMap<string, ParamCheck>): void {
