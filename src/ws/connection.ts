@@ -60,10 +60,12 @@ export interface WebSocketEvents {
   pong: [data: Buffer];
   /** The output went back under the high-water mark. */
   drain: [];
-  /** Once, when the socket is closed. `error` says why, if the close was not clean. */
+  /**
+   * Once, when the socket is closed. `error` says why when the close was not clean (a protocol
+   * violation, a timeout, a socket error). There is no `error` event: nothing a peer sends can
+   * become an unhandled exception.
+   */
   close: [code: number, reason: string, error?: Error];
-  /** Only emitted when a listener is attached (an unhandled one would throw). */
-  error: [error: Error];
 }
 
 export class WebSocket extends EventEmitter<WebSocketEvents> {
@@ -299,9 +301,7 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
     if (this.closeTimer !== null) clearTimeout(this.closeTimer);
     this.queue = [];
     this.queued = 0;
-    const error = this.closeError;
-    if (error !== undefined && this.listenerCount('error') > 0) this.emit('error', error);
-    this.emit('close', this.core.closeCode, this.core.closeReason, error);
+    this.emit('close', this.core.closeCode, this.core.closeReason, this.closeError);
   }
 
   /** Bounds the wait for the peer's close frame and for the TCP close. */
