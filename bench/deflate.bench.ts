@@ -15,7 +15,7 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import Benchmark from "benchmark";
-import { PerMessageDeflate, type DeflateOptions, type DeflateParams } from "../src/ws/protocol/deflate.js";
+import { DEFLATE_DEFAULTS, PerMessageDeflate, type DeflateOptions, type DeflateParams } from "../src/ws/protocol/deflate.js";
 
 const args = process.argv.slice(2);
 const quick = args.includes("--quick");
@@ -107,7 +107,7 @@ function runThroughput(): void {
 
   const suite = new Benchmark.Suite("permessage-deflate, 1 KiB JSON, compress + inflate");
   suite
-    .add("ours (sync, defaults: 12 bits, memLevel 5, level 1)", () => {
+    .add(`ours (sync, defaults: ${DEFLATE_DEFAULTS.serverMaxWindowBits} bits, memLevel ${DEFLATE_DEFAULTS.memLevel}, level ${DEFLATE_DEFAULTS.level})`, () => {
       ourRoundTrip(ours.client, ours.server, messages[n++ & 63]!);
     }, { maxTime: seconds })
     .add("ours (sync, ws's zlib settings: 15 bits, memLevel 8, level 6)", () => {
@@ -148,10 +148,11 @@ async function memoryChild(kind: string, bits: number, memLevel: number): Promis
   collect();
   const before = process.memoryUsage().rss;
   for (let i = 0; i < CONNECTIONS; i++) {
-    if (kind === "ours") {
+    if (kind === "ours" || kind === "ours-no-takeover") {
       // One endpoint's codec; its own deflater feeds its own inflater so both contexts are used.
+      const noTakeover = kind === "ours-no-takeover";
       const pmd = new PerMessageDeflate(
-        { serverNoContextTakeover: false, clientNoContextTakeover: false, serverMaxWindowBits: bits, clientMaxWindowBits: bits },
+        { serverNoContextTakeover: noTakeover, clientNoContextTakeover: noTakeover, serverMaxWindowBits: bits, clientMaxWindowBits: bits },
         true,
         { memLevel },
       );
@@ -189,6 +190,7 @@ function runMemory(): void {
     const row = memLevels.map((m) => measureInChild("ours", bits, m).toFixed(1));
     console.log([bits, ...row].join(" | "));
   }
+  console.log(`ours, 12 bits, memLevel 5, no_context_takeover both ways (contexts released): ${measureInChild("ours-no-takeover", 12, 5).toFixed(1)} KiB`);
   console.log(`ws PerMessageDeflate defaults (15 bits, memLevel 8), server side: ${measureInChild("ws", 15, 8).toFixed(1)} KiB`);
 }
 
@@ -234,7 +236,7 @@ function runTuning(): void {
   }, ms);
   console.log(`no_context_takeover, 12 bits: close+reopen per message ${closeHz.toFixed(0)} ops/s, reset() ${resetHz.toFixed(0)} ops/s`);
 
-  console.log("message bytes | compressed bytes: first message / with context (12 bits, level 1)");
+  console.log("message bytes | compressed bytes: first message / with context (defaults)");
   for (const size of [16, 32, 64, 128, 256, 512]) {
     const { client } = ourPair(12);
     const first = client.compress(sampleJson(1, size)).length;

@@ -192,6 +192,12 @@ describe("serverNegotiate", () => {
     });
   }
 
+  it("compares names as ASCII only (no Unicode case folding)", () => {
+    const kelvin = "\u212a"; // lowercases to "k"
+    assert.equal(serverNegotiate([{ name: "permessage-deflate", params: [[`server_no_context_ta${kelvin}eover`, true]] }]), null);
+    assert.equal(serverNegotiate([{ name: `permessage-deflate${kelvin}`, params: [] }]), null);
+  });
+
   it("declines when nothing is offered", () => {
     assert.equal(serverNegotiate([]), null);
   });

@@ -22,7 +22,7 @@
  */
 
 import zlib from "node:zlib";
-import { formatExtension, type ExtensionOffer, type ExtensionParam } from "./extension-header.js";
+import { formatExtension, isToken, type ExtensionOffer, type ExtensionParam } from "./extension-header.js";
 
 export const EXTENSION_NAME = "permessage-deflate";
 
@@ -96,7 +96,8 @@ function readParams(params: readonly ExtensionParam[]): DeflateParamSet | string
     clientMaxWindowBits: undefined,
   };
   for (const [rawName, value] of params) {
-    // Parameter names are tokens, compared ASCII-case-insensitively like other HTTP tokens.
+    // Names are tokens (ASCII), compared case-insensitively like other HTTP tokens.
+    if (!isToken(rawName)) return "invalid parameter name";
     const name = rawName.toLowerCase();
     switch (name) {
       case "server_no_context_takeover":
@@ -136,7 +137,7 @@ function parseWindowBits(value: string): number | undefined {
 }
 
 function isDeflate(extension: ExtensionOffer): boolean {
-  return extension.name.toLowerCase() === EXTENSION_NAME;
+  return isToken(extension.name) && extension.name.toLowerCase() === EXTENSION_NAME;
 }
 
 function checkedBits(bits: number | undefined, fallback: number, what: string): number {
