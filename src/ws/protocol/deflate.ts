@@ -7,9 +7,9 @@
  * far less than a round trip through libuv's thread pool (what the async
  * zlib API and `ws` pay per message). Node has no public synchronous API on
  * a *persistent* zlib stream (one that keeps the LZ77 window between
- * messages): `zlib.deflateRawSync` builds a new stream per call, and since
- * Node 12 the internal `_processChunk(chunk, flush)` closes the stream when
- * it returns. So we drive the stream's native handle the way Node's own
+ * messages): `zlib.deflateRawSync` builds a new stream per call, and the
+ * internal `_processChunk(chunk, flush)` closes the stream when it returns
+ * (checked on Node 20). So we drive the stream's native handle the way Node's own
  * `processChunkSync` does: `handle.writeSync(flush, in, inOff, inLen, out,
  * outOff, outLen)`, then read `[availOut, availIn]` from `_writeState`.
  * Those two internals have been stable since Node 10; `openZlib` checks they
