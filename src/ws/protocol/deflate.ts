@@ -12,8 +12,8 @@
  * (checked on Node 20). So we drive the stream's native handle the way Node's own
  * `processChunkSync` does: `handle.writeSync(flush, in, inOff, inLen, out,
  * outOff, outLen)`, then read `[availOut, availIn]` from `_writeState`.
- * Those two internals have been stable since Node 10; `openZlib` checks they
- * exist and the tests exercise every path, so an incompatible Node fails
+ * Node's own sync helpers rely on those two internals; `SyncZlib.open` checks
+ * they exist and the tests exercise every path, so an incompatible Node fails
  * loudly at the first compressed message rather than corrupting data.
  * Owning the output buffer also gives an exact inflate cap: zlib is never
  * handed room for more than `maxSize + 1` bytes in total.
