@@ -19,8 +19,8 @@
 import type { ChildProcess } from 'node:child_process';
 import { connect as netConnect, type Socket } from 'node:net';
 import WsWebSocket from 'ws';
-import { connect } from '../src/ws/index.js';
 import { flagValue, fmtNum, fmtRatio, forkTs, header, nextMessage, printMarkdown, printTable, quick, sleep, stopChild } from './lib/common.js';
+import { engine, engineSource } from './lib/engine.js';
 import { LengthPrefixed, lengthPrefixed } from './lib/length-prefixed.js';
 import { wsVersion } from './lib/ws-internals.js';
 
@@ -54,7 +54,7 @@ function onEcho(run: Run, client: () => Client): void {
 
 async function openClient(impl: Impl, port: number, payload: Buffer, run: Run): Promise<Client> {
   if (impl === 'ours') {
-    const ws = await connect(`ws://127.0.0.1:${port}/`);
+    const ws = await engine.connect(`ws://127.0.0.1:${port}/`);
     const client: Client = { send: () => void ws.send(payload, { binary: true }), close: () => ws.terminate() };
     ws.on('message', () => onEcho(run, () => client));
     return client;
@@ -134,7 +134,7 @@ async function runCase(impl: Impl, server: ChildProcess, port: number, size: num
   };
 }
 
-header(`echo: ours vs ws ${wsVersion} vs net, ${duration / 1000} s per case after ${warmup / 1000} s warm-up`);
+header(`echo: ours (${engineSource}) vs ws ${wsVersion} vs net, ${duration / 1000} s per case after ${warmup / 1000} s warm-up`);
 const started = Date.now();
 const servers = new Map<Impl, { child: ChildProcess; port: number }>();
 try {

@@ -13,15 +13,19 @@
  *
  *   npx tsx bench/frames.bench.ts [--quick] [--markdown]
  *
- * Ratio = ours / ws (above 1 is faster). MB/s counts payload bytes.
+ * Ratio = ours / ws (above 1 is faster). MB/s counts payload bytes. The engine is the tsc
+ * build of src/ (see bench/lib/engine.ts; `--source` for the tsx-run sources).
  */
 import { isUtf8 } from 'node:buffer';
-import { Opcode, applyMask } from '../src/ws/protocol/frame.js';
-import { Receiver, type ReceiverHandler } from '../src/ws/protocol/receiver.js';
-import { encodeFrame } from '../src/ws/protocol/sender.js';
-import { Utf8Validator, isValidUtf8 } from '../src/ws/protocol/utf8.js';
+import type { ReceiverHandler } from '../src/ws/protocol/receiver.js';
+import { engineSource, frameModule, receiverModule, senderModule, utf8Module } from './lib/engine.js';
 import { fmtNum, fmtRatio, header, printMarkdown, printTable, runCases } from './lib/common.js';
 import { WsReceiver, WsSender, wsBufferUtil, wsValidation, wsVersion } from './lib/ws-internals.js';
+
+const { Opcode, applyMask } = frameModule;
+const { Receiver } = receiverModule;
+const { encodeFrame } = senderModule;
+const { Utf8Validator, isValidUtf8 } = utf8Module;
 
 const markdown = process.argv.includes('--markdown');
 const KiB = 1024;
@@ -176,7 +180,7 @@ function maskCases(size: number): void {
 
 // ---- run ---------------------------------------------------------------------------------
 
-header(`frames: ours vs ws ${wsVersion}`);
+header(`frames: ours (${engineSource}) vs ws ${wsVersion}`);
 const started = Date.now();
 for (const size of [64, 64 * KiB]) for (const masked of [false, true]) parseCases(size, masked);
 for (const size of [64, 64 * KiB]) for (const masked of [false, true]) serializeCases(size, masked);

@@ -9,12 +9,17 @@
  * then its RSS, V8 heap and ArrayBuffer memory are read after full GCs, N connections
  * (default 5,000) are opened and left idle, and the same figures are read again. The
  * difference divided by N is the cost of one idle connection.
+ *
+ * `net` is a plain TCP server with the same number of idle sockets: the floor that Node's own
+ * `net.Socket` (streams, libuv handle) sets for any engine built on it. The last column compares
+ * what each engine adds on top of that floor.
  */
 import type { ChildProcess } from 'node:child_process';
 import { flagValue, fmtNum, fmtRatio, forkTs, header, nextMessage, printMarkdown, printTable, sleep, stopChild } from './lib/common.js';
+import { engineSource } from './lib/engine.js';
 import { wsVersion } from './lib/ws-internals.js';
 
-type Impl = 'ours' | 'ws';
+type Impl = 'ours' | 'ws' | 'net';
 const N = Number(flagValue('connections', '5000'));
 const markdown = process.argv.includes('--markdown');
 
@@ -75,30 +80,29 @@ async function measure(impl: Impl): Promise<Result> {
   }
 }
 
-header(`memory per idle connection: ours vs ws ${wsVersion}, ${N.toLocaleString('en-US')} connections`);
+header(`memory per idle connection: ours (${engineSource}) vs ws ${wsVersion}, ${N.toLocaleString('en-US')} connections`);
 const started = Date.now();
 const results = new Map<Impl, Result>();
-for (const impl of ['ours', 'ws'] as const) results.set(impl, await measure(impl));
+for (const impl of ['ours', 'ws', 'net'] as const) results.set(impl, await measure(impl));
 
 const per = (impl: Impl, key: keyof Memory): number => {
   const r = results.get(impl)!;
   return (r.after[key] - r.before[key]) / N;
 };
 const rows: string[][] = [];
-for (const [label, key] of [
-  ['RSS', 'rss'],
-  ['V8 heap used', 'heapUsed'],
-  ['external (ArrayBuffers etc.)', 'external'],
-] as const) {
-  rows.push([label, `${fmtNum(per('ours', key))} B`, `${fmtNum(per('ws', key))} B`, fmtRatio(per('ours', key) / per('ws', key))]);
+const sum = (impl: Impl, keys: Array<keyof Memory>): number => keys.reduce((a, k) => a + per(impl, k), 0);
+for (const [label, keys] of [
+  ['RSS', ['rss']],
+  ['V8 heap used', ['heapUsed']],
+  ['external (ArrayBuffers etc.)', ['external']],
+  ['heap + external', ['heapUsed', 'external']],
+] as Array<[string, Array<keyof Memory>]>) {
+  const o = sum('ours', keys);
+  const w = sum('ws', keys);
+  const n = sum('net', keys);
+  rows.push([label, `${fmtNum(o)} B`, `${fmtNum(w)} B`, `${fmtNum(n)} B`, fmtRatio(o / w), fmtRatio((o - n) / (w - n))]);
 }
-rows.push([
-  'heap + external',
-  `${fmtNum(per('ours', 'heapUsed') + per('ours', 'external'))} B`,
-  `${fmtNum(per('ws', 'heapUsed') + per('ws', 'external'))} B`,
-  fmtRatio((per('ours', 'heapUsed') + per('ours', 'external')) / (per('ws', 'heapUsed') + per('ws', 'external'))),
-]);
-const head = ['per idle connection', 'ours', 'ws', 'ours/ws'];
+const head = ['per idle connection', 'ours', 'ws', 'net (floor)', 'ours/ws', 'above floor ours/ws'];
 printTable(head, rows);
 if (markdown) {
   console.log('');

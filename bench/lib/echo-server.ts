@@ -12,7 +12,7 @@
  */
 import { createServer as createNetServer, type Socket } from 'node:net';
 import { WebSocketServer as WsServer, type WebSocket as WsSocket } from 'ws';
-import { createServer } from '../../src/ws/index.js';
+import { engine } from './engine.js';
 import { LengthPrefixed } from './length-prefixed.js';
 
 const impl = process.argv[2];
@@ -25,7 +25,7 @@ function send(msg: unknown): void {
 }
 
 if (impl === 'ours') {
-  const server = createServer({}, (ws) => {
+  const server = engine.createServer({}, (ws) => {
     connections++;
     if (echo) ws.on('message', (data, isBinary) => ws.send(data, { binary: isBinary }));
     ws.on('close', () => connections--);

@@ -1,13 +1,14 @@
 /**
  * Client child process for bench/memory.bench.ts:
- * `node --import tsx bench/lib/idle-clients.ts ours|ws PORT COUNT`.
+ * `node --import tsx bench/lib/idle-clients.ts ours|ws|net PORT COUNT`.
  *
- * Opens COUNT WebSocket connections to 127.0.0.1:PORT (at most 100 handshakes at a time),
+ * Opens COUNT WebSocket connections (plain TCP ones for `net`) to 127.0.0.1:PORT (at most 100 handshakes at a time),
  * reports `{ type: 'open', count, failed, ms }` over IPC, then keeps them idle until told
  * `{ type: 'stop' }` (or the parent goes away, or 5 minutes pass), and exits.
  */
+import { connect as netConnect } from 'node:net';
 import WsWebSocket from 'ws';
-import { connect } from '../../src/ws/index.js';
+import { engine } from './engine.js';
 
 const [impl, portArg, countArg] = process.argv.slice(2);
 const port = Number(portArg);
@@ -19,8 +20,16 @@ let failed = 0;
 async function open(): Promise<void> {
   try {
     if (impl === 'ours') {
-      const ws = await connect(url, { handshakeTimeout: 30_000 });
+      const ws = await engine.connect(url, { handshakeTimeout: 30_000 });
       closers.push(() => ws.terminate());
+    } else if (impl === 'net') {
+      const socket = netConnect({ host: '127.0.0.1', port });
+      socket.on('error', () => {});
+      await new Promise<void>((resolve, reject) => {
+        socket.once('connect', () => resolve());
+        socket.once('error', reject);
+      });
+      closers.push(() => socket.destroy());
     } else {
       const ws = new WsWebSocket(url, { perMessageDeflate: false, handshakeTimeout: 30_000 });
       ws.on('error', () => {});
