@@ -1,6 +1,6 @@
 /**
  * `npm run bench [-- --quick] [-- NAME ...]`: runs every bench/*.bench.ts in turn, each in its
- * own process (`npx tsx bench/X.bench.ts`), passing `--quick` through. Names given as
+ * own process (`npx tsx bench/X.bench.ts`), passing `--quick` (and `--markdown`) through. Names given as
  * arguments (e.g. `echo`, `frames`) restrict the run to the files whose name contains one of
  * them. Exits non-zero if any benchmark failed.
  */
@@ -10,6 +10,8 @@ import { join } from 'node:path';
 import { ROOT, quick } from './lib/common.js';
 
 const filters = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+/** Flags passed through to every benchmark. */
+const passed = ['--quick', '--markdown'].filter((f) => process.argv.includes(f));
 const files = readdirSync(join(ROOT, 'bench'))
   .filter((f) => f.endsWith('.bench.ts'))
   .filter((f) => filters.length === 0 || filters.some((name) => f.includes(name)))
@@ -21,7 +23,7 @@ const LIMIT_MS = (quick ? 5 : 20) * 60_000;
 function runOne(file: string): Promise<{ code: number | null; ms: number }> {
   const started = Date.now();
   return new Promise((resolve) => {
-    const child = spawn('npx', ['tsx', join('bench', file), ...(quick ? ['--quick'] : [])], { cwd: ROOT, stdio: 'inherit' });
+    const child = spawn('npx', ['tsx', join('bench', file), ...passed], { cwd: ROOT, stdio: 'inherit' });
     const timer = setTimeout(() => {
       console.error(`\n${file}: over ${LIMIT_MS / 60_000} min, stopping it`);
       child.kill('SIGTERM');
