@@ -124,12 +124,18 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
     socket.on('error', (err) => this.onSocketError(err));
     socket.on('close', () => this.onSocketClose());
     this.startKeepalive();
-    // Frames that came in the same read as the handshake.
-    if (init.head !== undefined && init.head.length > 0) {
-      const head = init.head;
-      process.nextTick(() => this.core.receive(head));
-    }
-    if (socket.isPaused()) socket.resume();
+    // Start reading only after the code that awaited connect() or handled 'connection' has
+    // attached its listeners: setImmediate runs after pending promise continuations, whereas
+    // nextTick (and socket.resume's own flow) would run before them and lose the first frames,
+    // which often arrive in the same read as the handshake.
+    const head = init.head;
+    setImmediate(() => {
+      if (head !== undefined && head.length > 0) {
+        this.inputSinceTick = true;
+        this.core.receive(head);
+      }
+      if (!this.pausedByUser && !this.pausedByOutput) socket.resume();
+    });
   }
 
   get readyState(): ReadyState {

@@ -358,3 +358,26 @@ test('URL handling: ws/wss only, default ports', async () => {
   assert.throws(() => parseWebSocketUrl('http://h/'), TypeError);
   assert.throws(() => parseWebSocketUrl('ws://h/#frag'), TypeError);
 });
+
+test('frames sent with the 101 response reach a listener attached after await connect()', async () => {
+  const net = await import('node:net');
+  const { acceptKeyFor } = await import('../../src/ws/protocol/handshake.js');
+  const raw = net.createServer((socket) => {
+    socket.once('data', (req) => {
+      const key = /Sec-WebSocket-Key: (\S+)/i.exec(req.toString())![1]!;
+      socket.write(
+        Buffer.concat([
+          Buffer.from(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${acceptKeyFor(key)}\r\n\r\n`),
+          rawFrame({ opcode: 1, payload: 'first' }),
+        ]),
+      );
+    });
+  });
+  await new Promise<void>((r) => raw.listen(0, '127.0.0.1', r));
+  const ws = await connect(`ws://127.0.0.1:${(raw.address() as { port: number }).port}`);
+  await Promise.resolve(); // a further await before the listener, as real code has
+  const m = await nextMessage(ws);
+  assert.equal(m.data.toString(), 'first');
+  ws.terminate();
+  raw.close();
+});
