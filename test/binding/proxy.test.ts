@@ -6,6 +6,7 @@ import { createServer as createNetServer, type Server as NetServer, type Socket 
 import { connect, createServer, type WebSocket, type WebSocketServer } from '../../src/ws/index.js';
 import { openTunnel, proxyForUrl, ProxyError } from '../../src/binding/proxy.js';
 import { startConnectProxy, type ConnectProxy, type ConnectProxyOptions } from '../helpers/connect-proxy.js';
+import { pskClientOptions, pskServerOptions } from '../../src/binding/psk.js';
 import { makeTestPki } from '../helpers/tls.js';
 
 const cleanups: Array<() => Promise<void>> = [];
@@ -79,6 +80,15 @@ test('wss:// through the proxy with Basic auth: TLS runs end to end inside the t
   const seen = proxy.seen[0]!;
   assert.equal(seen.headers.get('proxy-authorization'), `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`);
   assert.equal(seen.headers.get('user-agent'), 'onem2m-ws-test');
+});
+
+test('wss:// with TLS-PSK through the proxy', async () => {
+  const key = Buffer.from('a key shared with the registrar');
+  const proxy = await proxyServer();
+  const { port } = await echoServer({ tls: pskServerOptions(new Map([['Cae-behind-proxy', key]])) });
+  const tunnel = await openTunnel(proxy.url(), '127.0.0.1', port);
+  const ws = await connect(`wss://127.0.0.1:${port}/`, { socket: tunnel, tls: pskClientOptions('Cae-behind-proxy', key) });
+  await assertEchoes(ws);
 });
 
 test('wss:// through the proxy still verifies the server certificate', async () => {
