@@ -32,6 +32,7 @@ export const LOG_FILE_NAME = 'primitives.log';
 const COMPACT_FILE_NAME = 'primitives.log.compact';
 const BATCH_FSYNC_INTERVAL_MS = 50;
 const DEFAULT_COMPACT_MIN_BYTES = 1024 * 1024;
+const COMPACTION_WRITE_BYTES = 1024 * 1024;
 /** `fd` after a compaction could not reopen the log. */
 const NO_FILE = -1;
 
@@ -197,13 +198,22 @@ export class FileStore implements PrimitiveStore {
     try {
       const fd = openSync(temporaryPath, 'w');
       try {
-        writeAll(fd, header);
+        // Records are gathered into ~1 MiB writes: one syscall per record would dominate.
+        let chunk: Buffer[] = [header];
+        let chunkBytes = header.length;
         for (const entry of this.queues.all()) {
           const record = encodeRecord({ op: 'put', ...entry });
-          writeAll(fd, record);
+          chunk.push(record);
+          chunkBytes += record.length;
           recordSizes.set(entry.id, record.length);
           fileBytes += record.length;
+          if (chunkBytes >= COMPACTION_WRITE_BYTES) {
+            writeAll(fd, Buffer.concat(chunk, chunkBytes));
+            chunk = [];
+            chunkBytes = 0;
+          }
         }
+        writeAll(fd, Buffer.concat(chunk, chunkBytes));
         // Whatever the policy: the rename must never expose a file whose content is not on disk.
         fsyncSync(fd);
       } finally {

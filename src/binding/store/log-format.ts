@@ -31,11 +31,12 @@ export function encodeRecord(record: LogRecord, primitiveJson?: string): Buffer 
   } else {
     text = JSON.stringify(record);
   }
-  const payload = Buffer.from(text, 'utf8');
-  const header = Buffer.allocUnsafe(RECORD_HEADER_BYTES);
-  header.writeUInt32LE(payload.length, 0);
-  header.writeUInt32LE(crc32(payload), 4);
-  return Buffer.concat([header, payload]);
+  const length = Buffer.byteLength(text, 'utf8');
+  const framed = Buffer.allocUnsafe(RECORD_HEADER_BYTES + length);
+  framed.write(text, RECORD_HEADER_BYTES, 'utf8');
+  framed.writeUInt32LE(length, 0);
+  framed.writeUInt32LE(crc32(framed.subarray(RECORD_HEADER_BYTES)), 4);
+  return framed;
 }
 
 export interface ReadRecord {
