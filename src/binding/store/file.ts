@@ -58,9 +58,11 @@ export class FileStore implements PrimitiveStore {
   private headerBytes: number;
   private fileBytes: number;
   private fsyncTimer: NodeJS.Timeout | undefined;
-  /** The last failed removal or compaction write: harmless for correctness, worth logging. */
-  lastWriteError: Error | undefined;
-  /** A failed background fsync: the log can no longer be trusted to be on disk. */
+  private lastRemovalError: Error | undefined;
+  /**
+   * Set when the log can no longer be trusted (a failed background fsync, a failed write that
+   * could not be cut back, a log that could not be reopened): puts are refused from then on.
+   */
   private failure: Error | undefined;
   private closed = false;
 
@@ -120,6 +122,11 @@ export class FileStore implements PrimitiveStore {
 
   get limits(): Readonly<StoreLimits> {
     return this.queues.limits;
+  }
+
+  /** The last failed removal or compaction write: harmless for correctness, worth logging. */
+  get lastWriteError(): Error | undefined {
+    return this.lastRemovalError;
   }
 
   /** Current size of the log file, for monitoring and tests. */
@@ -295,7 +302,7 @@ export class FileStore implements PrimitiveStore {
     try {
       this.append(data);
     } catch (e) {
-      this.lastWriteError = toError(e);
+      this.lastRemovalError = toError(e);
     }
     this.compactIfWorthIt();
   }
@@ -316,7 +323,7 @@ export class FileStore implements PrimitiveStore {
     try {
       this.compact();
     } catch (e) {
-      this.lastWriteError = toError(e);
+      this.lastRemovalError = toError(e);
     }
   }
 
