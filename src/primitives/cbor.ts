@@ -68,6 +68,38 @@ export function normalizeCborTree(root: unknown, limits: DecodeLimits, bytesAsTe
 
 function normalize(value: unknown, depth: number, walk: Walk): unknown {
   if (--walk.nodesLeft < 0) throw new InvalidPrimitive('too many values in primitive');
+  if (typeof value !== 'object') return normalizeScalar(value);
+  if (value === null) return value;
+  // plain objects and arrays first: almost every container takes one of these two branches
+  if (Object.getPrototypeOf(value) === Object.prototype) {
+    if (depth > walk.maxDepth) throw new InvalidPrimitive(`nesting deeper than ${walk.maxDepth}`);
+    const object = value as Record<string, unknown>;
+    for (const key in object) {
+      const member = object[key];
+      if (typeof member === 'string' && --walk.nodesLeft >= 0) continue;
+      const normalized = normalize(member, depth + 1, walk);
+      if (normalized !== member) object[key] = normalized;
+    }
+    return object;
+  }
+  if (Array.isArray(value)) {
+    if (depth > walk.maxDepth) throw new InvalidPrimitive(`nesting deeper than ${walk.maxDepth}`);
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i];
+      if (typeof item === 'string' && --walk.nodesLeft >= 0) continue;
+      const normalized = normalize(item, depth + 1, walk);
+      if (normalized !== item) value[i] = normalized;
+    }
+    return value;
+  }
+  if (value instanceof Uint8Array) return bytesToText(value, walk);
+  if (depth > walk.maxDepth) throw new InvalidPrimitive(`nesting deeper than ${walk.maxDepth}`);
+  if (value instanceof Map) return mapToObject(value, depth, walk);
+  const tag = (value as { tag?: unknown }).tag;
+  throw new InvalidPrimitive(typeof tag === 'number' ? `tag ${tag} not allowed` : 'tagged value not allowed');
+}
+
+function normalizeScalar(value: unknown): unknown {
   switch (typeof value) {
     case 'string':
     case 'boolean':
@@ -78,34 +110,9 @@ function normalize(value: unknown, depth: number, walk: Walk): unknown {
     case 'bigint':
       if (value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER)) return Number(value);
       throw new InvalidPrimitive('integer out of range');
-    case 'object':
-      if (value === null) return value;
-      break;
     default:
       throw new InvalidPrimitive(`${typeof value} is not in the JSON data model`);
   }
-  if (value instanceof Uint8Array) return bytesToText(value, walk);
-  if (depth > walk.maxDepth) throw new InvalidPrimitive(`nesting deeper than ${walk.maxDepth}`);
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) {
-      const item: unknown = value[i];
-      const normalized = normalize(item, depth + 1, walk);
-      if (normalized !== item) value[i] = normalized;
-    }
-    return value;
-  }
-  if (value instanceof Map) return mapToObject(value, depth, walk);
-  if (Object.getPrototypeOf(value) !== Object.prototype) {
-    const tag = (value as { tag?: unknown }).tag;
-    throw new InvalidPrimitive(typeof tag === 'number' ? `tag ${tag} not allowed` : 'tagged value not allowed');
-  }
-  const object = value as Record<string, unknown>;
-  for (const key in object) {
-    const member = object[key];
-    const normalized = normalize(member, depth + 1, walk);
-    if (normalized !== member) object[key] = normalized;
-  }
-  return object;
 }
 
 function mapToObject(map: Map<unknown, unknown>, depth: number, walk: Walk): Record<string, unknown> {

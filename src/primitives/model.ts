@@ -225,7 +225,7 @@ export interface ChildResourceRef { nm: string; typ: number; val: string; spty?:
 /** Attributes common to every resource type (reference §6.2). */
 export interface ResourceBase {
   rn?: string; ty?: number; ri?: string; pi?: string | null; ct?: string; lt?: string; et?: string;
-  lbl?: string[]; acpi?: string[]; at?: string[]; aa?: string[]; daci?: string[];
+  lbl?: string[] | null; acpi?: string[]; at?: string[]; aa?: string[]; daci?: string[];
   st?: number; cr?: string | null; ch?: ChildResourceRef[]; cstn?: string; ast?: number;
   [other: string]: unknown;
 }

@@ -106,7 +106,7 @@ function request(random: Random): Record<string, Json> {
   maybe(random, p, 'rvi', () => pick(random, ['2a', '3', '4', '5']));
   maybe(random, p, 'ot', () => '20250601T101500,123456');
   maybe(random, p, 'rqet', () => (random() < 0.5 ? '20250601T101500' : int(random, 0, 1e6)));
-  maybe(random, p, 'rt', () => (random() < 0.5 ? { rtv: 2, nu: list(random) } : { rtv: pick(random, [1, 3, 4, 5]) }));
+  maybe(random, p, 'rt', (): Json => (random() < 0.5 ? { rtv: 2, nu: list(random) } : { rtv: pick(random, [1, 3, 4, 5]) }));
   if (op === 1) maybe(random, p, 'rcn', () => pick(random, [0, 1, 2, 3, 9]));
   if (op === 2) maybe(random, p, 'rcn', () => pick(random, [1, 4, 5, 6, 7, 8]));
   maybe(random, p, 'ec', () => pick(random, [2, 3, 4, 100]));
