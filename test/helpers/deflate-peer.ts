@@ -124,6 +124,8 @@ export interface RawClient {
   /** Sends a masked frame (as a client must). */
   send(frame: Parameters<typeof rawFrame>[0]): void;
   closed: Promise<void>;
+  /** performance.now() when the bytes of a close frame were first seen, if any. */
+  readonly closeFrameAt: number | undefined;
 }
 
 /** Connects, sends an upgrade request offering `extensions` (if given) and reads the response head. */
@@ -166,7 +168,14 @@ export async function rawClient(port: number, extensions?: string, timeoutMs = 5
     headers.set(line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim());
   }
   const received = (): Buffer => Buffer.concat(body);
+  let closeFrameAt: number | undefined;
+  socket.on('data', () => {
+    if (closeFrameAt === undefined && parseFrames(received()).some((f) => f.opcode === 0x8)) closeFrameAt = performance.now();
+  });
   return {
+    get closeFrameAt() {
+      return closeFrameAt;
+    },
     socket,
     headers,
     status: Number(lines[0]!.split(' ')[1]),
