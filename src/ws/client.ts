@@ -8,7 +8,7 @@
  */
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions as TlsConnectionOptions } from 'node:tls';
-import { WebSocket, definedOnly, type ConnectionOptions } from './connection.js';
+import { WebSocket, type ConnectionOptions } from './connection.js';
 import { parseExtensionHeader } from './protocol/extension-header.js';
 import { PerMessageDeflate, clientAccept, clientOffer, type DeflateOptions } from './protocol/deflate.js';
 import {
@@ -141,7 +141,7 @@ export function connect(url: string | URL, options: ClientOptions = {}): Promise
           new WebSocket(
             socket,
             { isServer: false, protocol: response.protocol, extensions: response.extensions, compressor, head: result.rest },
-            definedOnly(options),
+            options,
           ),
         );
       } catch (err) {

@@ -68,7 +68,11 @@ export interface WebSocketEvents {
   close: [code: number, reason: string, error?: Error];
 }
 
-export class WebSocket extends EventEmitter<WebSocketEvents> {
+/** Where a socket's module-level listeners find their WebSocket (no closures per connection). */
+const kWebSocket = Symbol('onem2m-ws.WebSocket');
+type OwnedSocket = Socket & { [kWebSocket]: WebSocket };
+
+export class WebSocket extends EventEmitter<WebSocketEvents> implements ProtocolHandler {
   /** The subprotocol the server selected ('' for none). */
   readonly protocol: string;
   /** The negotiated `Sec-WebSocket-Extensions` value ('' for none). */
@@ -105,8 +109,8 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
     this.isServer = init.isServer;
     this.protocol = init.protocol ?? '';
     this.extensions = init.extensions ?? '';
-    this.options = { ...CONNECTION_DEFAULTS, ...definedOnly(options) };
-    this.core = new WebSocketProtocol(this.protocolHandler(), {
+    this.options = resolveConnectionOptions(options);
+    this.core = new WebSocketProtocol(this, {
       isServer: init.isServer,
       maxMessageSize: this.options.maxMessageSize,
       maxFragments: this.options.maxFragments,
@@ -115,14 +119,12 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
 
     socket.setNoDelay(true);
     socket.setTimeout(0);
-    socket.on('data', (chunk: Buffer) => {
-      this.inputSinceTick = true;
-      this.core.receive(chunk);
-    });
-    socket.on('drain', () => this.onSocketDrain());
-    socket.on('end', () => this.onSocketEnd());
-    socket.on('error', (err) => this.onSocketError(err));
-    socket.on('close', () => this.onSocketClose());
+    (socket as OwnedSocket)[kWebSocket] = this;
+    socket.on('data', socketOnData);
+    socket.on('drain', socketOnDrain);
+    socket.on('end', socketOnEnd);
+    socket.on('error', socketOnError);
+    socket.on('close', socketOnClose);
     this.startKeepalive();
     // Start reading only after the code that awaited connect() or handled 'connection' has
     // attached its listeners: setImmediate runs after pending promise continuations, whereas
@@ -192,16 +194,37 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
     if (!this.pausedByOutput) this.socket.resume();
   }
 
-  // ---- core events ----------------------------------------------------------------------
+  // ---- core events (ProtocolHandler; called by the protocol core, not by applications) ----
 
-  private protocolHandler(): ProtocolHandler {
-    return {
-      onMessage: (data, isBinary) => this.emit('message', data, isBinary),
-      onPing: (data) => this.emit('ping', data),
-      onPong: (data) => this.emit('pong', data),
-      onOutput: (data) => this.enqueue(data),
-      onClose: (code, reason, error) => this.onProtocolClose(code, reason, error),
-    };
+  /** @internal */
+  onMessage(data: Buffer, isBinary: boolean): void {
+    this.emit('message', data, isBinary);
+  }
+
+  /** @internal */
+  onPing(data: Buffer): void {
+    this.emit('ping', data);
+  }
+
+  /** @internal */
+  onPong(data: Buffer): void {
+    this.emit('pong', data);
+  }
+
+  /** @internal */
+  onOutput(data: Buffer): void {
+    this.enqueue(data);
+  }
+
+  /** @internal */
+  onClose(code: number, reason: string, error?: ProtocolError): void {
+    this.onProtocolClose(code, reason, error);
+  }
+
+  /** @internal */
+  onSocketData(chunk: Buffer): void {
+    this.inputSinceTick = true;
+    this.core.receive(chunk);
   }
 
   private onProtocolClose(_code: number, _reason: string, error?: ProtocolError): void {
@@ -271,7 +294,8 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
     }
   }
 
-  private onSocketDrain(): void {
+  /** @internal */
+  onSocketDrain(): void {
     if (this.backpressured) {
       this.backpressured = false;
       this.core.setOutputBlocked(false);
@@ -288,19 +312,22 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
 
   // ---- socket end -----------------------------------------------------------------------
 
-  private onSocketEnd(): void {
+  /** @internal */
+  onSocketEnd(): void {
     // The peer will send nothing more. After a clean close that is expected; else it is 1006.
     this.core.transportClosed();
     if (this.isServer || this.socket.writableEnded) this.socket.destroy();
     else this.socket.end();
   }
 
-  private onSocketError(err: Error): void {
+  /** @internal */
+  onSocketError(err: Error): void {
     if (this.closeError === undefined) this.closeError = err;
     this.core.transportClosed();
   }
 
-  private onSocketClose(): void {
+  /** @internal */
+  onSocketClose(): void {
     this.socketClosed = true;
     this.core.transportClosed();
     this.stopKeepalive();
@@ -359,6 +386,38 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
   }
 }
 
+function socketOnData(this: OwnedSocket, chunk: Buffer): void {
+  this[kWebSocket].onSocketData(chunk);
+}
+function socketOnDrain(this: OwnedSocket): void {
+  this[kWebSocket].onSocketDrain();
+}
+function socketOnEnd(this: OwnedSocket): void {
+  this[kWebSocket].onSocketEnd();
+}
+function socketOnError(this: OwnedSocket, err: Error): void {
+  this[kWebSocket].onSocketError(err);
+}
+function socketOnClose(this: OwnedSocket): void {
+  this[kWebSocket].onSocketClose();
+}
+
+/**
+ * Picks the connection options out of a larger options object (client or server) and fills in
+ * defaults, once; a server shares the result among its connections.
+ */
+export function resolveConnectionOptions(options: ConnectionOptions): Required<ConnectionOptions> {
+  if (resolved.has(options)) return options as Required<ConnectionOptions>;
+  const result = { ...CONNECTION_DEFAULTS } as Required<ConnectionOptions>;
+  for (const key of Object.keys(CONNECTION_DEFAULTS) as Array<keyof ConnectionOptions>) {
+    const value = options[key];
+    if (value !== undefined) (result as Record<string, unknown>)[key] = value;
+  }
+  resolved.add(result);
+  return result;
+}
+const resolved = new WeakSet<object>();
+
 const TEXT: SendOptions = { binary: false };
 const BINARY: SendOptions = { binary: true };
 
@@ -372,13 +431,4 @@ function keepaliveTick(ws: WebSocket): void {
 
 function pongDeadline(ws: WebSocket): void {
   ws.pongDeadline();
-}
-
-/** Drops keys whose value is undefined, so they do not override defaults. */
-export function definedOnly<T extends object>(options: T): Partial<T> {
-  const result: Partial<T> = {};
-  for (const key of Object.keys(options) as Array<keyof T>) {
-    if (options[key] !== undefined) result[key] = options[key];
-  }
-  return result;
 }

@@ -10,7 +10,7 @@ import { EventEmitter } from 'node:events';
 import type { IncomingMessage } from 'node:http';
 import { createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
 import { createServer as createTlsServer, type TLSSocket, type TlsOptions } from 'node:tls';
-import { CONNECTION_DEFAULTS, WebSocket, definedOnly, type ConnectionOptions } from './connection.js';
+import { CONNECTION_DEFAULTS, WebSocket, resolveConnectionOptions, type ConnectionOptions } from './connection.js';
 import { parseExtensionHeader } from './protocol/extension-header.js';
 import { PerMessageDeflate, serverNegotiate, type DeflateOptions } from './protocol/deflate.js';
 import {
@@ -70,10 +70,13 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
   private readonly handshakeTimeout: number;
   private server: NetServer | null = null;
   private readonly pending = new Set<Socket>();
+  /** Connection options with defaults filled in once, shared by every connection. */
+  private readonly connectionOptions: Required<ConnectionOptions>;
 
   constructor(options: ServerOptions = {}) {
     super();
     this.options = options;
+    this.connectionOptions = resolveConnectionOptions(options);
     const d = options.perMessageDeflate;
     this.deflate = d === undefined || d === false ? null : d === true ? {} : d;
     this.handshakeTimeout = options.handshakeTimeout ?? 10_000;
@@ -112,21 +115,26 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
       headers.set(key, previous === undefined ? raw[i + 1]! : `${previous}, ${raw[i + 1]!}`);
     }
     const httpHead: HttpHead = { startLine: [req.method ?? '', req.url ?? '', `HTTP/${req.httpVersion}`], headers };
-    socket.on('error', () => socket.destroy());
+    socket.on('error', onSocketError);
     void this.upgrade(socket, httpHead, head);
   }
 
   /** Reads and answers the handshake on a raw socket (what `listen()` does for each one). */
   handleSocket(socket: Socket): void {
     this.pending.add(socket);
-    const parser = new HttpHeadParser(true, this.options.headLimits);
-    const timer = setTimeout(() => this.reject(socket, new HandshakeError(408, 'Handshake timeout')), this.handshakeTimeout);
+    // Both are dropped once the head is read: the listeners below outlive the handshake and
+    // must not keep the parser (and its header strings) alive for the whole connection.
+    let parser: HttpHeadParser | null = new HttpHeadParser(true, this.options.headLimits);
+    let timer: NodeJS.Timeout | null = setTimeout(() => this.reject(socket, new HandshakeError(408, 'Handshake timeout')), this.handshakeTimeout);
     timer.unref();
     const done = (): void => {
-      clearTimeout(timer);
+      if (timer !== null) clearTimeout(timer);
+      timer = null;
+      parser = null;
       socket.off('data', onData);
     };
     const onData = (chunk: Buffer): void => {
+      if (parser === null) return;
       let result;
       try {
         result = parser.push(chunk);
@@ -141,9 +149,9 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
       void this.upgrade(socket, result.head, result.rest);
     };
     socket.on('data', onData);
-    socket.on('error', () => socket.destroy());
+    socket.on('error', onSocketError);
     socket.once('close', () => {
-      clearTimeout(timer);
+      done();
       this.pending.delete(socket);
     });
   }
@@ -211,7 +219,7 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
 
     this.pending.delete(socket);
     socket.write(buildAcceptResponse(request.key, decision.protocol, extensions, decision.headers));
-    const ws = new WebSocket(socket, { isServer: true, protocol: decision.protocol, extensions, compressor, head: rest }, definedOnly(this.options));
+    const ws = new WebSocket(socket, { isServer: true, protocol: decision.protocol, extensions, compressor, head: rest }, this.connectionOptions);
     this.clients.add(ws);
     ws.once('close', () => this.clients.delete(ws));
     this.emit('connection', ws, info);
@@ -225,6 +233,11 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
     // Do not wait for the peer to read the refusal forever.
     setTimeout(() => socket.destroy(), 1000).unref();
   }
+}
+
+/** A socket error ends the socket; the close path reports it. */
+function onSocketError(this: Socket): void {
+  this.destroy();
 }
 
 /** Creates a server; `onConnection` is added as a `connection` listener. */

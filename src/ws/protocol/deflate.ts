@@ -18,7 +18,8 @@
  * Owning the output buffer also gives an exact inflate cap: zlib is never
  * handed room for more than `maxSize + 1` bytes in total.
  *
- * See docs/deflate-notes.md for the measurements behind the defaults.
+ * See docs/ws-engine.md (## permessage-deflate) for the options, decisions and the
+ * measurements behind the defaults.
  */
 
 import zlib from "node:zlib";
@@ -155,6 +156,27 @@ function serverWindowPreference(options: DeflateOptions): number {
 function clientWindowPreference(options: DeflateOptions): number | true {
   if (options.clientMaxWindowBits === true) return true;
   return checkedBits(options.clientMaxWindowBits, DEFLATE_DEFAULTS.clientMaxWindowBits, "clientMaxWindowBits");
+}
+
+/**
+ * Throws a RangeError for any invalid option (window bits, memLevel, level, threshold). The
+ * negotiation and the codec check the same things, but only at the first handshake or the
+ * first compressed message; call this where the options are given (a server's constructor)
+ * so that a bad configuration fails there and not inside a peer's handshake.
+ */
+export function checkDeflateOptions(options: DeflateOptions): void {
+  serverWindowPreference(options);
+  clientWindowPreference(options);
+  const { memLevel, level, threshold } = options;
+  if (memLevel !== undefined && (!Number.isInteger(memLevel) || memLevel < 1 || memLevel > 9)) {
+    throw new RangeError(`memLevel must be an integer in 1..9, got ${memLevel}`);
+  }
+  if (level !== undefined && (!Number.isInteger(level) || level < -1 || level > 9)) {
+    throw new RangeError(`level must be an integer in -1..9, got ${level}`);
+  }
+  if (threshold !== undefined && !(threshold >= 0)) {
+    throw new RangeError(`threshold must be a number >= 0, got ${threshold}`);
+  }
 }
 
 /**

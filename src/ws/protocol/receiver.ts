@@ -65,7 +65,6 @@ export class Receiver {
   private chunks: Buffer[] = [];
   private offset = 0;
   private buffered = 0;
-  private readonly headerScratch = Buffer.alloc(14);
 
   // The frame being read.
   private fin = false;
@@ -73,7 +72,8 @@ export class Receiver {
   private frameLength = 0;
   private frameRead = 0;
   private masked = false;
-  private readonly mask = Buffer.alloc(4);
+  /** From the shared pool: written from each masked header before it is read. */
+  private readonly mask = Buffer.allocUnsafe(4);
 
   // The data message being assembled.
   private messageOpcode = 0; // 0: no message in progress
@@ -148,7 +148,7 @@ export class Receiver {
       bytes = head;
       at = this.offset;
     } else {
-      bytes = this.headerScratch;
+      bytes = headerScratch;
       at = 0;
       this.peek(bytes, Math.min(14, this.buffered));
     }
@@ -309,9 +309,12 @@ export class Receiver {
     return false;
   }
 
-  /** Keeps a payload piece of the current message: large ones as views, small ones copied. */
+  /**
+   * Keeps a payload piece of the current message: a piece that is the whole message, or a large
+   * one, as a view; small pieces of a longer message copied aside.
+   */
   private keepPiece(piece: Buffer): void {
-    if (piece.length >= COPY_BELOW) {
+    if (piece.length >= COPY_BELOW || (piece.length === this.messageLength && this.parts.length === 0 && this.sideUsed === 0)) {
       this.flushSide();
       this.parts.push(piece);
       return;
@@ -407,3 +410,9 @@ export class Receiver {
 }
 
 const EMPTY = Buffer.alloc(0);
+
+/**
+ * Where a frame header split across reads is gathered. Shared by all receivers: it is filled
+ * and read within one synchronous readHeader() call.
+ */
+const headerScratch = Buffer.alloc(14);

@@ -52,7 +52,7 @@ export class Utf8Validator {
     if (bodyLength > 0) {
       if (bodyLength < SMALL) {
         if (!this.scan(bytes, i, tail)) return false;
-      } else if (!isUtf8(bytes.subarray(i, tail))) {
+      } else if (!isUtf8(i === 0 && tail === bytes.length ? bytes : bytes.subarray(i, tail))) {
         return false;
       }
     }
