@@ -95,7 +95,7 @@ export class WebSocket extends EventEmitter<WebSocketEvents> implements Protocol
   private closeError: Error | undefined;
 
   private inputSinceTick = false;
-  private keepaliveTimer: NodeJS.Timeout | null = null;
+  private keepalive: KeepaliveClock | null = null;
   private pongTimer: NodeJS.Timeout | null = null;
   private closeTimer: NodeJS.Timeout | null = null;
 
@@ -224,6 +224,7 @@ export class WebSocket extends EventEmitter<WebSocketEvents> implements Protocol
   /** @internal */
   onSocketData(chunk: Buffer): void {
     this.inputSinceTick = true;
+    if (this.pongTimer !== null) this.stopPongTimer(); // the peer is alive
     this.core.receive(chunk);
   }
 
@@ -353,11 +354,15 @@ export class WebSocket extends EventEmitter<WebSocketEvents> implements Protocol
 
   private startKeepalive(): void {
     if (this.options.pingInterval <= 0) return;
-    this.keepaliveTimer = setTimeout(keepaliveTick, this.options.pingInterval, this);
-    this.keepaliveTimer.unref();
+    this.keepalive = KeepaliveClock.for(this.options.pingInterval);
+    this.keepalive.add(this);
   }
 
-  /** Every interval: if the peer was silent, ping it and expect input within the pong timeout. */
+  /**
+   * Called by the shared clock every interval: if the peer was silent since the last tick, ping
+   * it and expect input within the pong timeout.
+   * @internal
+   */
   keepaliveTick(): void {
     if (this.core.state !== ProtocolState.Open) return;
     if (this.inputSinceTick) {
@@ -367,22 +372,64 @@ export class WebSocket extends EventEmitter<WebSocketEvents> implements Protocol
       this.pongTimer = setTimeout(pongDeadline, this.options.pongTimeout, this);
       this.pongTimer.unref();
     }
-    this.keepaliveTimer?.refresh();
   }
 
+  /** @internal */
   pongDeadline(): void {
     this.pongTimer = null;
-    if (this.inputSinceTick) return; // the pong, or other input, arrived: the peer is alive
     this.closeError = new Error('Keepalive timeout: no pong from the peer');
     this.core.fail(CloseCode.InternalError, 'keepalive ping timeout');
     this.socket.destroy();
   }
 
-  private stopKeepalive(): void {
-    if (this.keepaliveTimer !== null) clearTimeout(this.keepaliveTimer);
-    if (this.pongTimer !== null) clearTimeout(this.pongTimer);
-    this.keepaliveTimer = null;
+  private stopPongTimer(): void {
+    clearTimeout(this.pongTimer!);
     this.pongTimer = null;
+  }
+
+  private stopKeepalive(): void {
+    this.keepalive?.delete(this);
+    this.keepalive = null;
+    if (this.pongTimer !== null) this.stopPongTimer();
+  }
+}
+
+/**
+ * One timer per ping interval for all connections, instead of one per connection: with tens of
+ * thousands of idle connections that saves a Timeout object each, and the work per tick is a
+ * flag test per connection.
+ */
+class KeepaliveClock {
+  private static readonly clocks = new Map<number, KeepaliveClock>();
+  private readonly members = new Set<WebSocket>();
+  private readonly timer: NodeJS.Timeout;
+
+  static for(interval: number): KeepaliveClock {
+    let clock = KeepaliveClock.clocks.get(interval);
+    if (clock === undefined) {
+      clock = new KeepaliveClock(interval);
+      KeepaliveClock.clocks.set(interval, clock);
+    }
+    return clock;
+  }
+
+  private constructor(private readonly interval: number) {
+    this.timer = setInterval(() => {
+      for (const ws of this.members) ws.keepaliveTick();
+    }, interval);
+    this.timer.unref();
+  }
+
+  add(ws: WebSocket): void {
+    this.members.add(ws);
+  }
+
+  delete(ws: WebSocket): void {
+    this.members.delete(ws);
+    if (this.members.size === 0) {
+      clearInterval(this.timer);
+      KeepaliveClock.clocks.delete(this.interval);
+    }
   }
 }
 
@@ -423,10 +470,6 @@ const BINARY: SendOptions = { binary: true };
 
 function flushConnection(ws: WebSocket): void {
   ws.flush();
-}
-
-function keepaliveTick(ws: WebSocket): void {
-  ws.keepaliveTick();
 }
 
 function pongDeadline(ws: WebSocket): void {
