@@ -3,7 +3,11 @@
  * `ws` with `perMessageDeflate` (our server + our client vs ws server + ws client), and memory
  * per connection in the server after one compressed message each way.
  *
- *   npx tsx bench/deflate-echo.bench.ts [--quick] [--duration S] [--connections N] [--only echo|memory] [--markdown]
+ *   npx tsx bench/deflate-echo.bench.ts [--quick] [--duration S] [--connections N] [--only echo|memory]
+ *                                       [--ours '{"memLevel":4}'] [--markdown]
+ *
+ * `--ours JSON` adds DeflateOptions to our server and client (to try other settings against
+ * the same ws baseline).
  *
  * Echo: the server runs in a child process (bench/lib/deflate-echo-server.ts), this process
  * is the client, so on a 2-core machine each side has a core. Every message is a different
@@ -43,6 +47,8 @@ const warmup = quick ? 300 : 1000;
 const memoryConnections = Number(flagValue('connections', quick ? '200' : '1000'));
 const markdown = process.argv.includes('--markdown');
 const POOL = primitivePool(1000);
+const oursJson = flagValue('ours', '{}');
+const oursOptions = JSON.parse(oursJson) as Record<string, unknown>;
 
 // ---- echo ---------------------------------------------------------------------------------
 
@@ -75,7 +81,7 @@ async function openClient(impl: Impl, port: number, index: number, run: Run): Pr
     if (run.running) client.send();
   };
   if (impl === 'ours') {
-    const ws = await connect(`ws://127.0.0.1:${port}/`, { perMessageDeflate: true });
+    const ws = await connect(`ws://127.0.0.1:${port}/`, { perMessageDeflate: { ...oursOptions } });
     if (!ws.extensions.startsWith('permessage-deflate')) throw new Error('ours: deflate not negotiated');
     const client: Client = { send: () => void ws.send(take()), wireOut: () => ws.socket.bytesWritten, close: () => ws.terminate() };
     ws.on('message', (data) => onEcho(data.toString(), client));
@@ -159,12 +165,12 @@ async function serverMemory(server: ChildProcess): Promise<Memory> {
 }
 
 async function runMemory(impl: Impl, config: 'default' | 'nct' | 'off'): Promise<{ rss: number; external: number; heap: number; count: number }> {
-  const server = forkTs('bench/lib/deflate-echo-server.ts', [impl, config], ['--expose-gc']);
+  const server = forkTs('bench/lib/deflate-echo-server.ts', [impl, config, ...(impl === 'ours' ? [oursJson] : [])], ['--expose-gc']);
   let clients: ChildProcess | undefined;
   try {
     const port = await nextMessage(server, (m) => ((m as { type?: string }).type === 'listening' ? (m as { port: number }).port : undefined), 30_000);
     const before = await serverMemory(server);
-    clients = forkTs('bench/lib/deflate-clients.ts', [impl, String(port), String(memoryConnections)]);
+    clients = forkTs('bench/lib/deflate-clients.ts', [impl, String(port), String(memoryConnections), ...(impl === 'ours' ? [oursJson] : [])]);
     const ready = await nextMessage(clients, (m) => ((m as { type?: string }).type === 'ready' ? (m as { count: number; failed: number; compressed: number }) : undefined), 240_000);
     const expectCompressed = config === 'off' ? 0 : memoryConnections;
     if (ready.failed > 0 || ready.compressed !== expectCompressed) throw new Error(`${impl}: ${ready.failed} failed, ${ready.compressed} compressed of ${memoryConnections}`);
@@ -187,7 +193,7 @@ async function runMemory(impl: Impl, config: 'default' | 'nct' | 'off'): Promise
 // ---- run ----------------------------------------------------------------------------------
 
 const wsVersion = (await import('ws/package.json', { with: { type: 'json' } }).catch(() => ({ default: { version: '?' } }))).default.version;
-header(`deflate echo: ours vs ws ${wsVersion} (both with permessage-deflate), ${duration / 1000} s per case after ${warmup / 1000} s warm-up`);
+header(`deflate echo: ours${oursJson === '{}' ? '' : ` ${oursJson}`} vs ws ${wsVersion} (both with permessage-deflate), ${duration / 1000} s per case after ${warmup / 1000} s warm-up`);
 const started = Date.now();
 const kib = (n: number): string => (n / 1024).toFixed(1);
 
@@ -196,7 +202,7 @@ const echoRows: string[][] = [];
 const servers = new Map<Impl, { child: ChildProcess; port: number }>();
 if (only !== 'memory') try {
   for (const impl of IMPLS) {
-    const child = forkTs('bench/lib/deflate-echo-server.ts', [impl, 'default']);
+    const child = forkTs('bench/lib/deflate-echo-server.ts', [impl, 'default', ...(impl === 'ours' ? [oursJson] : [])]);
     const port = await nextMessage(child, (m) => ((m as { type?: string }).type === 'listening' ? (m as { port: number }).port : undefined), 30_000);
     servers.set(impl, { child, port });
   }

@@ -1,6 +1,6 @@
 /**
  * Client child for the memory part of bench/deflate-echo.bench.ts:
- * `node --import tsx bench/lib/deflate-clients.ts ours|ws PORT COUNT`.
+ * `node --import tsx bench/lib/deflate-clients.ts ours|ws PORT COUNT [OPTIONS_JSON]` (extra DeflateOptions for ours).
  *
  * Opens COUNT connections with permessage-deflate (our client with our defaults, or ws with
  * ws's defaults), at most 50 handshakes at a time; on each, sends one ~1 KiB JSON primitive
@@ -12,7 +12,8 @@ import WsWebSocket from 'ws';
 import { connect } from '../../src/ws/index.js';
 import { primitivePool } from './deflate-primitives.js';
 
-const [impl, portArg, countArg] = process.argv.slice(2);
+const [impl, portArg, countArg, extraArg] = process.argv.slice(2);
+const extra = JSON.parse(extraArg ?? '{}') as Record<string, unknown>;
 const port = Number(portArg);
 const count = Number(countArg);
 const url = `ws://127.0.0.1:${port}/`;
@@ -29,7 +30,7 @@ async function open(i: number): Promise<void> {
   const message = pool[i % pool.length]!;
   try {
     if (impl === 'ours') {
-      const ws = await connect(url, { perMessageDeflate: true, handshakeTimeout: 30_000 });
+      const ws = await connect(url, { perMessageDeflate: { ...extra }, handshakeTimeout: 30_000 });
       closers.push(() => ws.terminate());
       if (ws.extensions.startsWith('permessage-deflate')) compressed++;
       const echo = new Promise<void>((resolve) => ws.once('message', () => resolve()));

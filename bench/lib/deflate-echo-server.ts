@@ -1,10 +1,11 @@
 /**
  * Compressed echo server child for bench/deflate-echo.bench.ts:
- * `node [--expose-gc] --import tsx bench/lib/deflate-echo-server.ts ours|ws [default|nct|off]`.
+ * `node [--expose-gc] --import tsx bench/lib/deflate-echo-server.ts ours|ws [default|nct|off] [OPTIONS_JSON]`.
  *
  * permessage-deflate on: `ours` with our defaults, `ws` with ws's defaults
  * (`perMessageDeflate: true`). `nct`: the server also imposes server_ and
- * client_no_context_takeover; `off`: permessage-deflate off (declined), for the base cost. Listens on 127.0.0.1 (ephemeral port), tells the parent
+ * client_no_context_takeover; `off`: permessage-deflate off (declined), for the base cost.
+ * OPTIONS_JSON: extra `DeflateOptions` for `ours` (e.g. '{"memLevel":4}'). Listens on 127.0.0.1 (ephemeral port), tells the parent
  * `{ type: 'listening', port }`, echoes every message as it came, and answers over IPC:
  *   { type: 'cpu' }     -> { type: 'cpu', user, system }
  *   { type: 'memory' }  -> { type: 'memory', rss, heapUsed, external, arrayBuffers, connections, compressed }
@@ -18,6 +19,7 @@ import { createServer } from '../../src/ws/index.js';
 const impl = process.argv[2];
 const nct = process.argv[3] === 'nct';
 const off = process.argv[3] === 'off';
+const extra = JSON.parse(process.argv[4] ?? '{}') as Record<string, unknown>;
 let connections = 0;
 /** Connections on which permessage-deflate was negotiated. */
 let compressed = 0;
@@ -28,7 +30,7 @@ function send(msg: unknown): void {
 }
 
 if (impl === 'ours') {
-  const server = createServer({ perMessageDeflate: off ? false : nct ? { serverNoContextTakeover: true, clientNoContextTakeover: true } : true }, (ws) => {
+  const server = createServer({ perMessageDeflate: off ? false : nct ? { ...extra, serverNoContextTakeover: true, clientNoContextTakeover: true } : { ...extra } }, (ws) => {
     connections++;
     if (ws.extensions.startsWith('permessage-deflate')) compressed++;
     ws.on('message', (data, isBinary) => ws.send(data, { binary: isBinary }));
