@@ -5,18 +5,18 @@
 import { connect } from '../ws/client.js';
 import { createServer } from '../ws/server.js';
 import type { WebSocket } from '../ws/connection.js';
-import { createLogger } from './log.js';
+import type { Logger } from '../binding/log.js';
 
 export interface EchoServerOptions {
   port: number;
   host: string;
   maxMessageSize?: number | undefined;
   deflate: boolean;
-  quiet: boolean;
+  logger: Logger;
 }
 
 export async function runEchoServer(options: EchoServerOptions): Promise<void> {
-  const log = createLogger(options.quiet ? 'warn' : 'info');
+  const log = options.logger;
   const server = createServer({ maxMessageSize: options.maxMessageSize, perMessageDeflate: options.deflate });
   server.on('connection', (ws, request) => {
     const peer = request.remoteAddress ?? '?';
@@ -42,12 +42,12 @@ export interface EchoClientOptions {
   url: string;
   protocols: string[];
   deflate: boolean;
-  quiet: boolean;
+  logger: Logger;
 }
 
 /** Connects and echoes until the peer closes; resolves to the exit status. */
 export async function runEchoClient(options: EchoClientOptions): Promise<number> {
-  const log = createLogger(options.quiet ? 'warn' : 'info');
+  const log = options.logger;
   const ws = await connect(options.url, { protocols: options.protocols, perMessageDeflate: options.deflate });
   log.info(`connected to ${options.url} protocol=${ws.protocol || '-'} extensions=${ws.extensions || '-'}`);
   echo(ws);
