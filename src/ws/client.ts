@@ -10,7 +10,7 @@ import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import { WebSocket, type ConnectionOptions } from './connection.js';
 import { parseExtensionHeader } from './protocol/extension-header.js';
-import { PerMessageDeflate, clientAccept, clientOffer, type DeflateOptions } from './protocol/deflate.js';
+import { PerMessageDeflate, checkDeflateOptions, clientAccept, clientOffer, type DeflateOptions } from './protocol/deflate.js';
 import {
   HandshakeError,
   HttpHeadParser,
@@ -59,10 +59,22 @@ export function parseWebSocketUrl(url: string | URL): WebSocketUrl {
   return { secure, hostname, port, hostHeader: u.host, path: (u.pathname || '/') + u.search };
 }
 
-/** Opens a WebSocket connection; rejects with a `HandshakeError` or a socket error. */
+/**
+ * Opens a WebSocket connection; rejects with a `HandshakeError`, a socket error, or a
+ * `TypeError` / `RangeError` for a bad URL or bad options.
+ */
 export function connect(url: string | URL, options: ClientOptions = {}): Promise<WebSocket> {
+  try {
+    return open(url, options);
+  } catch (err) {
+    return Promise.reject(err);
+  }
+}
+
+function open(url: string | URL, options: ClientOptions): Promise<WebSocket> {
   const target = parseWebSocketUrl(url);
   const deflate = options.perMessageDeflate === undefined || options.perMessageDeflate === false ? null : options.perMessageDeflate === true ? {} : options.perMessageDeflate;
+  if (deflate !== null) checkDeflateOptions(deflate); // before any connection is opened
   const protocols = options.protocols ?? [];
   const key = generateKey();
   const request = buildUpgradeRequest({

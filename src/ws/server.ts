@@ -12,7 +12,7 @@ import { createServer as createNetServer, type AddressInfo, type Server as NetSe
 import { createServer as createTlsServer, type TLSSocket, type TlsOptions } from 'node:tls';
 import { CONNECTION_DEFAULTS, WebSocket, resolveConnectionOptions, type ConnectionOptions } from './connection.js';
 import { parseExtensionHeader } from './protocol/extension-header.js';
-import { PerMessageDeflate, serverNegotiate, type DeflateOptions } from './protocol/deflate.js';
+import { PerMessageDeflate, checkDeflateOptions, serverNegotiate, type DeflateOptions } from './protocol/deflate.js';
 import {
   HandshakeError,
   HttpHeadParser,
@@ -79,6 +79,8 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
     this.connectionOptions = resolveConnectionOptions(options);
     const d = options.perMessageDeflate;
     this.deflate = d === undefined || d === false ? null : d === true ? {} : d;
+    // Bad settings fail here, not later inside a peer's handshake.
+    if (this.deflate !== null) checkDeflateOptions(this.deflate);
     this.handshakeTimeout = options.handshakeTimeout ?? 10_000;
   }
 
@@ -116,7 +118,7 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
     }
     const httpHead: HttpHead = { startLine: [req.method ?? '', req.url ?? '', `HTTP/${req.httpVersion}`], headers };
     socket.on('error', onSocketError);
-    void this.upgrade(socket, httpHead, head);
+    this.upgradeSafely(socket, httpHead, head);
   }
 
   /** Reads and answers the handshake on a raw socket (what `listen()` does for each one). */
@@ -146,7 +148,7 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
       if (result === null) return;
       done();
       socket.pause(); // frames that follow wait in the socket until the WebSocket reads them
-      void this.upgrade(socket, result.head, result.rest);
+      this.upgradeSafely(socket, result.head, result.rest);
     };
     socket.on('data', onData);
     socket.on('error', onSocketError);
@@ -166,6 +168,13 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
     while (this.clients.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
     for (const ws of this.clients) ws.terminate();
     await closing;
+  }
+
+  /** An unexpected failure while upgrading is a 500 for that peer, never a process crash. */
+  private upgradeSafely(socket: Socket, head: HttpHead, rest: Buffer): void {
+    this.upgrade(socket, head, rest).catch((err: unknown) => {
+      this.reject(socket, new HandshakeError(500, `Internal error: ${err instanceof Error ? err.message : String(err)}`));
+    });
   }
 
   private async upgrade(socket: Socket, head: HttpHead, rest: Buffer): Promise<void> {

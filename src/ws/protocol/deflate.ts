@@ -40,7 +40,7 @@ export interface DeflateOptions {
    * ask a client to use when it offered the parameter. 8..15, default 12.
    */
   clientMaxWindowBits?: number | true;
-  /** zlib memLevel of our compressor, 1..9. Default 5. */
+  /** zlib memLevel of our compressor, 1..9. Default 4. */
   memLevel?: number;
   /** zlib level, 0..9 (or -1 for zlib's default, 6). Default 6. */
   level?: number;
@@ -66,7 +66,7 @@ export interface DeflateParams {
 export const DEFLATE_DEFAULTS = {
   serverMaxWindowBits: 12,
   clientMaxWindowBits: 12,
-  memLevel: 5,
+  memLevel: 4,
   level: 6,
   threshold: 64,
   keepIdleContexts: false,
