@@ -285,3 +285,15 @@ test('our registree against a ws server speaking oneM2M.cbor', async () => {
   assert.equal(ae.originator, 'CfromWs');
   assert.equal(origin, undefined);
 });
+
+test('Release-2 peers get wrapped JSON back; compression plugs in through the server options', async () => {
+  const { url } = await startRegistrar({ server: { perMessageDeflate: true } });
+  const ws = new WsClient(url, ['oneM2M.R2.0.json'], { perMessageDeflate: true });
+  await once(ws, 'open');
+  assert.match(ws.extensions, /permessage-deflate/);
+  const reply = once(ws, 'message');
+  ws.send(JSON.stringify({ 'm2m:rqp': createAe() }));
+  const response = JSON.parse(((await reply)[0] as Buffer).toString());
+  assert.equal(response['m2m:rsp']?.rsc, 2001, JSON.stringify(response));
+  ws.close();
+});
