@@ -59,7 +59,10 @@ export function client(cleanup: Cleanup, url: string, options: Partial<Registree
     registree,
     inbox,
     async send(request) {
-      const response = await registree.send({ rqi: rqi(), rvi: '3', ...request } as RequestPrimitive);
+      // `fr` defaults to the client's originator, except for a registration.
+      const isRegistration = request.op === 1 && request.ty === 2;
+      const fr = request.fr ?? (isRegistration ? undefined : registree.originator);
+      const response = await registree.send({ rqi: rqi(), rvi: '3', ...(fr !== undefined ? { fr } : {}), ...request } as RequestPrimitive);
       if (response === null) throw new Error('no response');
       return response;
     },
