@@ -109,7 +109,7 @@ export class Notifier {
 
   private notifyEvent(subscribed: Resource, net: number, subject: Resource, modified?: JsonObject): void {
     for (const subscription of this.cse.tree.children(subscribed, 23)) {
-      if (!matches(subscription, net, subject)) continue;
+      if (subscription === subject || !matches(subscription, net, subject)) continue; // not about its own creation
       const notification: Notification = {
         nev: { rep: this.eventRepresentation(subscription, subject, modified), net },
         sur: this.subscriptionReference(subscription),
