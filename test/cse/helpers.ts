@@ -73,7 +73,7 @@ export function client(cleanup: Cleanup, url: string, options: Partial<Registree
 export async function registeredAe(cleanup: Cleanup, url: string, options: Partial<RegistreeOptions> & { answer?: (n: RequestPrimitive) => number; rn?: string } = {}): Promise<Client & { aei: string }> {
   const { rn, ...rest } = options;
   const ae = client(cleanup, url, rest);
-  const response = await ae.send({ op: 1, to: 'cse-in', ty: 2, ...(rest.originator ? { fr: rest.originator } : {}), pc: { 'm2m:ae': { api: 'Ntest', rr: true, srv: ['3'], ...(rn ? { rn } : {}) } } });
+  const response = await ae.send({ op: 1, to: '-', ty: 2, ...(rest.originator ? { fr: rest.originator } : {}), pc: { 'm2m:ae': { api: 'Ntest', rr: true, srv: ['3'], ...(rn ? { rn } : {}) } } });
   if (response.rsc !== 2001) throw new Error(`registration failed: ${JSON.stringify(response)}`);
   return Object.assign(ae, { aei: response.pc!['m2m:ae']!.aei! });
 }
