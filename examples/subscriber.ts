@@ -23,9 +23,11 @@ const ae = new Registree({
   proxy: null,
   // Notifications (and the subscription's verification request) arrive here.
   handler: (request: primitives.RequestPrimitive): primitives.ResponsePrimitive => {
-    const sgn = request.pc?.['m2m:sgn'] as { vrq?: boolean; nev?: { net?: number; rep?: Record<string, { con?: unknown }> } } | undefined;
+    const sgn = request.pc?.['m2m:sgn'] as { vrq?: boolean; sud?: boolean; nev?: { net?: number; rep?: Record<string, { con?: unknown }> } } | undefined;
     if (sgn?.vrq === true) {
       console.log('← verification request (answered 2000)');
+    } else if (sgn?.sud === true) {
+      console.log('← the subscription was deleted');
     } else {
       const cin = sgn?.nev?.rep?.['m2m:cin'];
       console.log(`← notification #${++received}: net=${sgn?.nev?.net} con=${JSON.stringify(cin?.con)}`);

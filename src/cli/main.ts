@@ -81,8 +81,8 @@ async function main(argv: string[]): Promise<number> {
         },
       });
       const tlsPort = optionalInteger(values['tls-port'], '--tls-port');
-      if (tlsPort !== undefined && (values.cert === undefined || values.key === undefined) && values.psk === undefined) {
-        throw new UsageError('--tls-port needs --cert and --key (or --psk)');
+      if ((tlsPort !== undefined) !== (values.cert !== undefined && values.key !== undefined)) {
+        throw new UsageError('--tls-port, --cert and --key go together (--psk adds TLS-PSK to that listener)');
       }
       return runServe({
         host: values.host,
