@@ -85,3 +85,22 @@ test('connect: registers, sends typed requests, prints incoming notifications', 
   const [code] = await once(child, 'exit');
   assert.equal(code, 0);
 });
+
+test('serve starts the reference CSE; send retrieves its CSEBase', async () => {
+  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'serve', '--port', '0', '--in-memory', '--cse-id', '/id-test', '--cse-name', 'cse-test'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  closers.push(() => {
+    child.kill('SIGTERM');
+  });
+  let stderr = '';
+  child.stderr.on('data', (c) => (stderr += c));
+  await waitFor(() => /ready: .* at (ws:\/\/\S+)/.test(stderr), 15_000, 'serve to start');
+  const url = /ready: .* at (ws:\/\/[^\s,]+)/.exec(stderr)![1]!;
+  const r = await run(['send', url, '{"op":2,"to":"cse-test"}', '--from', 'CAdmin', '--format', 'cbor']);
+  assert.equal(r.code, 0, r.stderr);
+  const cb = JSON.parse(r.stdout).pc['m2m:cb'];
+  assert.equal(cb.csi, '/id-test');
+  assert.deepEqual(cb.poa, [url]);
+  child.kill('SIGTERM');
+  const [code] = await once(child, 'exit');
+  assert.equal(code, 0);
+});
