@@ -2,6 +2,7 @@
 export { Endpoint, ENDPOINT_DEFAULTS, isLocalResponse, isRegistration, localResponse, type EndpointOptions, type RequestHandler } from './endpoint.js';
 export {
   Registrar,
+  certificateName,
   RegistreeConnection,
   type RegistrarEvents,
   type RegistrarHandler,

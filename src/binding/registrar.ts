@@ -89,6 +89,13 @@ export interface RegistrarOptions {
   wrapForRelease2?: boolean;
   /** The identity a TLS client proved (default: the certificate's CN when authorized). */
   tlsIdentity?: (socket: TLSSocket) => string | undefined;
+  /**
+   * What may associate a reopened connection with a registered originator: `'claimed'`
+   * (default) also trusts the `X-M2M-Origin` header and the first request's `fr`, as TS-0020
+   * deployments without TLS must; `'tls'` accepts only the TLS client identity (certificate or
+   * PSK), so nobody can act as a registered AE by naming it.
+   */
+  originatorTrust?: 'claimed' | 'tls';
   /** WebSocket server options (tls, perMessageDeflate, limits, timeouts). */
   server?: Omit<ServerOptions, 'onHandshake'>;
   endpoint?: Pick<EndpointOptions, 'requestTimeout' | 'maxPendingRequests' | 'maxConcurrentRequests' | 'decodeOptions'>;
@@ -106,7 +113,7 @@ export interface RegistrarEvents {
 }
 
 /** The certificate's common name when the TLS client was authorized against our CA. */
-function certificateName(socket: TLSSocket): string | undefined {
+export function certificateName(socket: TLSSocket): string | undefined {
   if (!socket.authorized) return undefined;
   const cn = socket.getPeerCertificate()?.subject?.CN;
   return typeof cn === 'string' && cn.length > 0 ? cn : undefined;
@@ -233,7 +240,7 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
 
     // A reopened connection that names a registered originator is associated at once, so
     // buffered primitives flow without waiting for a request from it.
-    const claimed = tlsIdentity ?? connection.claimedOrigin;
+    const claimed = tlsIdentity ?? (this.trustsClaims ? connection.claimedOrigin : undefined);
     if (claimed !== undefined) void this.associateIfRegistered(connection, claimed);
   }
 
@@ -247,6 +254,10 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
 
   // ---- gating and association -----------------------------------------------------------
 
+  private get trustsClaims(): boolean {
+    return (this.options.originatorTrust ?? 'claimed') === 'claimed';
+  }
+
   private async gate(connection: RegistreeConnection, request: RequestPrimitive): Promise<ResponsePrimitive | null> {
     const context: RequestContext = { connection, registrar: this };
     this.log.debug(`← ${connection.id ?? connection.remoteAddress ?? 'peer'} op=${request.op} to=${request.to} rqi=${request.rqi}`);
@@ -259,7 +270,7 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
         }
         return response;
       }
-      const candidate = request.fr ?? connection.claimedOrigin;
+      const candidate = this.trustsClaims ? (request.fr ?? connection.claimedOrigin) : undefined;
       if (candidate === undefined || !(await this.associateIfRegistered(connection, candidate))) {
         return localResponse(ResponseStatusCode.ORIGINATOR_HAS_NO_PRIVILEGE, request.rqi, 'Not registered: only a registration request is accepted on this connection');
       }

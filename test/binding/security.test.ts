@@ -95,3 +95,17 @@ test('TLS-PSK on both sides; the PSK identity associates the connection', async 
   const wrongKey = new Registree({ url: `wss://127.0.0.1:${port}`, proxy: null, tls: pskClientOptions('CaePsk', Buffer.alloc(16, 1)) });
   assert.equal((await wrongKey.send(retrieve('CaePsk')))?.rsc, 5103);
 });
+
+test("originatorTrust 'tls': naming a registered AE is not enough without its TLS identity", async () => {
+  const cse = new FakeCse();
+  cse.registered.add('Cvictim');
+  const registrar = new Registrar({ handler: cse.handler, isRegistered: cse.isRegistered, originatorTrust: 'tls' });
+  const { port } = await registrar.listen(0);
+  closers.push(() => registrar.close());
+  const impostor = new Registree({ url: `ws://127.0.0.1:${port}`, proxy: null, originator: 'Cvictim' });
+  closers.push(() => impostor.close());
+  assert.equal((await impostor.send(retrieve('Cvictim')))?.rsc, 4103);
+  assert.equal(registrar.connectedIds().length, 0);
+  // Registration itself still works (and associates by its response).
+  assert.equal((await impostor.send(createAe()))?.rsc, 2001);
+});
