@@ -5,7 +5,7 @@
  */
 import { createServer as createTlsServer, type Server as TlsServer, type TLSSocket, type TlsOptions } from 'node:tls';
 import { join, resolve } from 'node:path';
-import { FileStore, pskIdentityOf, pskServerOptions, Registrar, silentLogger, type Logger, type PrimitiveStore } from '../binding/index.js';
+import { FileStore, certificateName, pskIdentityOf, pskServerOptions, Registrar, silentLogger, type Logger, type PrimitiveStore } from '../binding/index.js';
 import type { Serialization } from '../primitives/index.js';
 import type { CseContext } from './context.js';
 import { Forwarder } from './forwarding.js';
@@ -160,11 +160,4 @@ async function listenTls(registrar: Registrar, host: string, tls: NonNullable<Cs
     });
   });
   return server;
-}
-
-/** The client certificate's CN when the client was authorized against our CA. */
-function certificateName(socket: TLSSocket): string | undefined {
-  if (!socket.authorized) return undefined;
-  const cn = socket.getPeerCertificate()?.subject?.CN;
-  return typeof cn === 'string' && cn.length > 0 ? cn : undefined;
 }
