@@ -408,7 +408,6 @@ function corpusFor(serialization: Serialization): Buffer[] {
 
 const ALLOWED_RSC = new Set([4000, 4001]);
 /** Outcome label of the known XML re-encoding bug (not a failure of the fuzz run). */
-export const KNOWN_XML_BUG = 'KNOWN BUG: xml attribute decoded into a member the encoder cannot write back';
 
 function primitiveTarget(serialization: Serialization): FuzzTarget {
   const corpus = corpusFor(serialization);
@@ -434,12 +433,6 @@ function primitiveTarget(serialization: Serialization): FuzzTarget {
       }
       const again = decodePrimitive(typeof encoded === 'string' ? Buffer.from(encoded) : encoded, serialization);
       if (!again.ok) {
-        // Known bug (test/fuzz/primitives.test.ts, todo): an unknown attribute on a simple-content
-        // element (`<ch nm="a" tp="4">x/a</ch>`) is decoded into a member that the encoder then
-        // writes as a child element next to the text, which the decoder refuses. Counted, not failed.
-        // Same family: an attribute whose schema type is an object (`<m2m:cnt bn="c">`) is kept as
-        // a string; the encoder writes `<bn>c</bn>`, refused with "bn must contain elements, not text".
-        if (serialization === 'xml' && /mixes text and elements|must contain elements, not text/.test(again.error.message)) return KNOWN_XML_BUG;
         fail(`a decoded ${result.kind}, re-encoded, does not decode: ${again.error.message}`);
       }
       return result.kind;

@@ -10,7 +10,7 @@
 import { SaxesParser, type SaxesAttributeNS, type SaxesTagNS } from 'saxes';
 import { describeThrown, failure, InvalidPrimitive, type DecodeResult } from './errors.js';
 import { resolveDecodeOptions, type DecodeOptions, type ResolvedDecodeOptions } from './options.js';
-import { elementInfo, type ElementInfo, type ValueKind, UNKNOWN_ELEMENT } from './schema.js';
+import { elementInfo, isXmlAttribute, type ElementInfo, type ValueKind, UNKNOWN_ELEMENT } from './schema.js';
 import { decodeUtf8, scanXmlRqi } from './text.js';
 import { validateTree } from './validate.js';
 
@@ -88,6 +88,9 @@ function parseDocument(text: string, options: ResolvedDecodeOptions): { name: st
       if (isNamespaceMarkup(attribute)) continue;
       if (--nodesLeft < 0) throw new InvalidPrimitive('XML: too many attributes');
       const attributeName = attribute.prefix === '' ? attribute.local : attribute.name;
+      // Only what the encoder writes as an attribute is read as one (`rn` on resources, `nm`,
+      // `typ`, `spty` on simple content), so whatever we accept we can write back.
+      if (!isXmlAttribute(frame.name, attributeName, true)) throw new InvalidPrimitive(`XML: attribute ${attributeName} is not allowed on ${frame.name}`);
       const value = convertText(attribute.value, elementInfo(frame.name, attributeName).kind, attributeName);
       setMember(frame.members ??= {}, attributeName, value);
     }
