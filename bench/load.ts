@@ -19,7 +19,8 @@
  * connection, / N. Server CPU: CPU time / wall time of each phase (100% = one core).
  * 20,000 registrees: `--clients 20000 --procs 4`; each connection takes a descriptor in the
  * server, so `ulimit -n` must exceed N (the run stops at the limit and says so).
- * `--quick`: 200 registrees, 2 s at 1,000/s, 2 fan-outs.
+ * `--quick`: 200 registrees, 2 s at 1,000/s, 2 fan-outs. `LOAD_PROF=DIR` writes a CPU profile of
+ * each server process into DIR (`--cpu-prof`).
  */
 import type { ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -65,7 +66,7 @@ async function cpu(server: ChildProcess): Promise<number> {
 }
 
 async function runImpl(impl: 'ours' | 'ws'): Promise<ImplResult> {
-  const server = forkTs('bench/lib/load-server.ts', [impl], ['--expose-gc']);
+  const server = forkTs('bench/lib/load-server.ts', [impl], ['--expose-gc', ...(process.env.LOAD_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.LOAD_PROF}`] : [])]);
   const children: ChildProcess[] = [];
   try {
     const { port } = await expect<{ port: number }>(server, 'listening', 60_000);
