@@ -5,22 +5,12 @@
 import { describeThrown, failure, InvalidPrimitive, type DecodeResult } from './errors.js';
 import type { Primitive } from './model.js';
 import { resolveDecodeOptions, type DecodeOptions } from './options.js';
-import { decodeUtf8, scanJsonRqi } from './text.js';
+import { decodeTextPayload, scanJsonRqi } from './text.js';
 import { checkJsonTree } from './tree.js';
 import { toPrimitive } from './validate.js';
 
 export function decodeJson(payload: Uint8Array, options?: DecodeOptions): DecodeResult {
-  const resolved = resolveDecodeOptions(options);
-  if (payload.byteLength > resolved.limits.maxBytes) {
-    return failure(`payload larger than ${resolved.limits.maxBytes} bytes`);
-  }
-  let text: string;
-  try {
-    text = decodeUtf8(payload);
-  } catch (e) {
-    return failure(describeThrown(e));
-  }
-  return decodeJsonText(text, options);
+  return decodeTextPayload(payload, options, decodeJsonText);
 }
 
 /** Decode JSON that is already a string (a text frame some layers deliver as string). */

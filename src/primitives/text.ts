@@ -3,7 +3,28 @@
  * failed to parse (so even an error response can carry the peer's `rqi`).
  */
 import { Buffer, isUtf8 } from 'node:buffer';
-import { InvalidPrimitive } from './errors.js';
+import { describeThrown, failure, InvalidPrimitive, type DecodeResult } from './errors.js';
+import { resolveDecodeOptions, type DecodeOptions } from './options.js';
+
+/**
+ * The front half of the text decoders (JSON, XML): the size limit, then the one UTF-8 decode,
+ * then `decodeText` on the string.
+ */
+export function decodeTextPayload(
+  payload: Uint8Array,
+  options: DecodeOptions | undefined,
+  decodeText: (text: string, options?: DecodeOptions) => DecodeResult,
+): DecodeResult {
+  const { maxBytes } = resolveDecodeOptions(options).limits;
+  if (payload.byteLength > maxBytes) return failure(`payload larger than ${maxBytes} bytes`);
+  let text: string;
+  try {
+    text = decodeUtf8(payload);
+  } catch (e) {
+    return failure(describeThrown(e));
+  }
+  return decodeText(text, options);
+}
 
 /**
  * Decode a payload as UTF-8, refusing invalid sequences (no silent U+FFFD). `isUtf8` is a

@@ -11,7 +11,7 @@ import { SaxesParser, type SaxesAttributeNS, type SaxesTagNS } from 'saxes';
 import { describeThrown, failure, InvalidPrimitive, type DecodeResult } from './errors.js';
 import { resolveDecodeOptions, type DecodeOptions, type ResolvedDecodeOptions } from './options.js';
 import { elementInfo, isXmlAttribute, type ElementInfo, type ValueKind, UNKNOWN_ELEMENT } from './schema.js';
-import { decodeUtf8, scanXmlRqi } from './text.js';
+import { decodeTextPayload, scanXmlRqi } from './text.js';
 import { validateTree } from './validate.js';
 
 export const M2M_NAMESPACE = 'http://www.onem2m.org/xml/protocols';
@@ -19,17 +19,7 @@ const XSI_NAMESPACE = 'http://www.w3.org/2001/XMLSchema-instance';
 const ROOT_INFO: ElementInfo = Object.freeze({ kind: 'object', repeated: false, simpleContent: false });
 
 export function decodeXml(payload: Uint8Array, options?: DecodeOptions): DecodeResult {
-  const resolved = resolveDecodeOptions(options);
-  if (payload.byteLength > resolved.limits.maxBytes) {
-    return failure(`payload larger than ${resolved.limits.maxBytes} bytes`);
-  }
-  let text: string;
-  try {
-    text = decodeUtf8(payload);
-  } catch (e) {
-    return failure(describeThrown(e));
-  }
-  return decodeXmlText(text, options);
+  return decodeTextPayload(payload, options, decodeXmlText);
 }
 
 /** Decode XML that is already a string. */
