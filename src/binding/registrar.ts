@@ -60,6 +60,11 @@ export class RegistreeConnection {
 export interface RequestContext {
   connection: RegistreeConnection;
   registrar: Registrar;
+  /**
+   * Associates this connection with a registree the host has just registered, for responses
+   * that do not carry `m2m:ae.aei` / `m2m:csr.csi` (a registration with `rcn` 0, say).
+   */
+  associate(id: string, kind: RegistreeKind): void;
 }
 
 export type RegistrarHandler = (
@@ -259,12 +264,18 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
   }
 
   private async gate(connection: RegistreeConnection, request: RequestPrimitive): Promise<ResponsePrimitive | null> {
-    const context: RequestContext = { connection, registrar: this };
+    const context: RequestContext = {
+      connection,
+      registrar: this,
+      associate: (id, kind) => {
+        if (connection.id !== id && connection.endpoint.isOpen) this.associate(connection, id, kind);
+      },
+    };
     this.log.debug(`← ${connection.id ?? connection.remoteAddress ?? 'peer'} op=${request.op} to=${request.to} rqi=${request.rqi}`);
     if (connection.id === undefined) {
       if (isRegistration(request)) {
         const response = await this.options.handler(request, context);
-        if (response !== null && response.rsc === ResponseStatusCode.CREATED) {
+        if (response !== null && response.rsc === ResponseStatusCode.CREATED && connection.id === undefined) {
           const id = registeredId(request, response);
           if (id !== undefined) this.associate(connection, id, request.ty === 16 ? 'cse' : 'ae');
         }

@@ -297,3 +297,24 @@ test('Release-2 peers get wrapped JSON back; compression plugs in through the se
   assert.equal(response['m2m:rsp']?.rsc, 2001, JSON.stringify(response));
   ws.close();
 });
+
+test('a host can associate a registration whose response carries no AE-ID (rcn 0)', async () => {
+  const cse = new FakeCse();
+  const registrar = new Registrar({
+    isRegistered: cse.isRegistered,
+    handler: (req, ctx) => {
+      const response = cse.handler(req, ctx);
+      if (req.ty === 2 && response.rsc === 2001) {
+        ctx.associate((response.pc?.['m2m:ae'] as { aei: string }).aei, 'ae');
+        return { rsc: 2001, rqi: req.rqi }; // rcn 0: nothing in pc
+      }
+      return response;
+    },
+  });
+  const { port } = await registrar.listen(0);
+  closers.push(() => registrar.close());
+  const ae = registree(`ws://127.0.0.1:${port}`);
+  assert.equal((await ae.send({ ...createAe(), rcn: 0 }))?.rsc, 2001);
+  assert.deepEqual(registrar.connectedIds(), ['Cae1']);
+  assert.equal((await ae.send(retrieve('Cae1')))?.rsc, 2000);
+});
