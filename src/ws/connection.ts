@@ -247,7 +247,7 @@ export class WebSocket extends EventEmitter<WebSocketEvents> implements Protocol
     this.queued += data.length;
     if (!this.flushScheduled) {
       this.flushScheduled = true;
-      process.nextTick(flushConnection, this);
+      scheduleFlush(this);
     }
   }
 
@@ -468,8 +468,26 @@ const resolved = new WeakSet<object>();
 const TEXT: SendOptions = { binary: false };
 const BINARY: SendOptions = { binary: true };
 
-function flushConnection(ws: WebSocket): void {
-  ws.flush();
+/**
+ * Connections with output queued in this tick. One nextTick flushes them all, so the frames a
+ * connection produces in one tick leave in one socket write. A fan-out that queues frames on
+ * many connections in one synchronous loop would otherwise hold every write until the loop
+ * ends while the peers sit idle; past EARLY_FLUSH waiting connections they are written at
+ * once (each still in one write), so delivery starts while the loop runs.
+ */
+let waitingToFlush: WebSocket[] = [];
+const EARLY_FLUSH = 64;
+
+function scheduleFlush(ws: WebSocket): void {
+  waitingToFlush.push(ws);
+  if (waitingToFlush.length === 1) process.nextTick(flushWaiting);
+  else if (waitingToFlush.length >= EARLY_FLUSH) flushWaiting();
+}
+
+function flushWaiting(): void {
+  const list = waitingToFlush;
+  waitingToFlush = [];
+  for (const ws of list) ws.flush();
 }
 
 function pongDeadline(ws: WebSocket): void {
