@@ -1,0 +1,177 @@
+/**
+ * Regenerates the SVG figures under docs/figures/ from the JSON reports of the load, soak and
+ * fuzz tools (bench/lib/plot-svg.ts draws them; no dependencies):
+ *
+ *   npx tsx bench/plot.ts [--data docs/figures/data] [--dir docs/figures]
+ *
+ * Reads (each optional; a missing report skips its figures):
+ *   load-19900.json   bench/load.ts --clients 19900 --procs 4 --out ...  → load-latency.svg
+ *   fanout-10k.json   bench/load.ts --clients 10000 ... --out ...        → fanout.svg (with load-19900),
+ *                                                                         fanout-runs.svg
+ *   soak-600s.json    bench/soak.ts --out ...                            → soak-heap.svg
+ *                     (--soak-window-from 380: start of the second fitted window, seconds)
+ *   fuzz-long.json    bench/fuzz.ts --target all --out ...               → fuzz-cases.svg
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { barChart, fmtTick, linearFit, lineChart } from './lib/plot-svg.js';
+
+function flag(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1]! : fallback;
+}
+const dataDir = flag('data', 'docs/figures/data');
+const outDir = flag('dir', 'docs/figures');
+
+const OURS = '#1f77b4';
+const WS = '#d62728';
+
+interface Pct {
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+}
+interface LoadImpl {
+  impl: string;
+  connections: number;
+  rr: { achieved: number; latencyMs: Pct };
+  saturation: { maxRate: number; latencyMs: Pct };
+  fanout: { deliverAllMs: number[]; deliverAllMedianMs: number; latencyMs: Pct };
+}
+interface LoadReport {
+  options: { clients: number; rate: number };
+  results: LoadImpl[];
+}
+
+function read<T>(name: string): T | undefined {
+  const p = join(dataDir, name);
+  if (!existsSync(p)) {
+    console.log(`skip: ${p} not found`);
+    return undefined;
+  }
+  return JSON.parse(readFileSync(p, 'utf8')) as T;
+}
+function write(name: string, svg: string): void {
+  writeFileSync(join(outDir, name), svg);
+  console.log(`wrote ${join(outDir, name)}`);
+}
+const fmtMs = (v: number): string => (v < 10 ? v.toFixed(2) : v < 100 ? v.toFixed(1) : v.toFixed(0));
+
+const load = read<LoadReport>('load-19900.json');
+if (load !== undefined) {
+  const byImpl = (impl: string): LoadImpl | undefined => load.results.find((r) => r.impl === impl);
+  const series = (['ours', 'ws'] as const)
+    .map((impl) => ({ impl, r: byImpl(impl) }))
+    .filter((s): s is { impl: 'ours' | 'ws'; r: LoadImpl } => s.r !== undefined)
+    .map(({ impl, r }) => ({
+      label: `${impl} (${r.connections} conns)`,
+      color: impl === 'ours' ? OURS : WS,
+      values: [r.rr.latencyMs.p50, r.rr.latencyMs.p90, r.rr.latencyMs.p99, r.rr.latencyMs.max, r.saturation.latencyMs.p50, r.saturation.latencyMs.p99],
+    }));
+  write(
+    'load-latency.svg',
+    barChart({
+      title: `Round-trip latency, ${load.options.clients} registrees (open loop ${load.options.rate}/s; saturated)`,
+      yLabel: 'latency ms (log scale)',
+      groups: ['p50', 'p90', 'p99', 'max', 'saturated\np50', 'saturated\np99'],
+      series,
+      yLog: true,
+      format: fmtMs,
+    }),
+  );
+}
+
+const fan = read<LoadReport>('fanout-10k.json');
+const fanRuns = [fan, load].filter((r): r is LoadReport => r !== undefined);
+if (fanRuns.length > 0) {
+  const groups = fanRuns.flatMap((r) => [`${fmtTick(r.options.clients)} AEs:\ndeliver to all (median)`, `${fmtTick(r.options.clients)} AEs:\nper-notification p99`]);
+  const values = (impl: string): number[] =>
+    fanRuns.flatMap((r) => {
+      const x = r.results.find((y) => y.impl === impl);
+      return x === undefined ? [NaN, NaN] : [x.fanout.deliverAllMedianMs, x.fanout.latencyMs.p99];
+    });
+  write(
+    'fanout.svg',
+    barChart({
+      title: 'Fan-out of one notification to every registered AE (lower is better)',
+      yLabel: 'ms',
+      groups,
+      series: [
+        { label: 'ours (Registrar.send to each)', values: values('ours'), color: OURS },
+        { label: 'ws baseline (ws.send to each)', values: values('ws'), color: WS },
+      ],
+      format: fmtMs,
+    }),
+  );
+}
+
+if (fan !== undefined) {
+  write(
+    'fanout-runs.svg',
+    lineChart({
+      title: `Each fan-out to ${fan.options.clients} AEs: time until every AE answered`,
+      xLabel: 'fan-out #',
+      yLabel: 'ms',
+      series: fan.results.map((r) => ({
+        label: r.impl === 'ours' ? 'ours' : 'ws baseline',
+        color: r.impl === 'ours' ? OURS : WS,
+        markers: true,
+        points: r.fanout.deliverAllMs.map((ms, i): [number, number] => [i + 1, ms]),
+      })),
+    }),
+  );
+}
+
+interface SoakReport {
+  seconds: number;
+  heapSamples: Array<[number, number]>;
+  heapSlopePerMinute: number;
+  lost: number;
+  duplicates: number;
+  outOfOrder: number;
+}
+const soak = read<SoakReport>('soak-600s.json');
+if (soak !== undefined) {
+  const mib = soak.heapSamples.map(([t, h]): [number, number] => [t, h / 1048576]);
+  const half = mib.filter(([t]) => t >= soak.seconds / 2);
+  const fit = linearFit(half);
+  const fitLine: Array<[number, number]> = half.length > 1 ? [half[0]!, half[half.length - 1]!].map(([t]): [number, number] => [t, fit.intercept + fit.slope * t]) : [];
+  // A second fit from --soak-window-from (default 380 s): after the last doubling of the soak
+  // check's own receipt maps (see docs/reliability.md), where the harness no longer grows.
+  const from = Number(flag('soak-window-from', '380'));
+  const late = mib.filter(([t]) => t >= from);
+  const lateFit = linearFit(late);
+  const lateLine: Array<[number, number]> = late.length > 1 ? [late[0]!, late[late.length - 1]!].map(([t]): [number, number] => [t, lateFit.intercept + lateFit.slope * t]) : [];
+  write(
+    'soak-heap.svg',
+    lineChart({
+      title: `Soak ${soak.seconds} s: heap after gc (lost ${soak.lost}, duplicated ${soak.duplicates}, out of order ${soak.outOfOrder})`,
+      xLabel: 'seconds',
+      yLabel: 'heapUsed MiB',
+      series: [
+        { label: 'heapUsed after gc', points: mib, color: OURS },
+        { label: `fit, second half: ${(fit.slope * 60 * 1024).toFixed(0)} KiB/min`, points: fitLine, color: WS, dashed: true },
+        { label: `fit from ${from} s: ${(lateFit.slope * 60 * 1024).toFixed(1)} KiB/min`, points: lateLine, color: '#2ca02c', dashed: true },
+      ],
+    }),
+  );
+}
+
+interface FuzzRun {
+  seconds: number;
+  reports: Array<{ target: string; cases?: number; failures?: unknown[]; crashed?: string }>;
+}
+const fuzz = read<FuzzRun>('fuzz-long.json');
+if (fuzz !== undefined) {
+  write(
+    'fuzz-cases.svg',
+    barChart({
+      title: `Fuzz cases per target in ${fuzz.seconds} s each (failures: ${fuzz.reports.reduce((s, r) => s + (r.failures?.length ?? 0) + (r.crashed ? 1 : 0), 0)})`,
+      yLabel: 'cases (log scale)',
+      groups: fuzz.reports.map((r) => r.target),
+      series: [{ label: 'cases run', values: fuzz.reports.map((r) => r.cases ?? NaN), color: OURS }],
+      yLog: true,
+    }),
+  );
+}
