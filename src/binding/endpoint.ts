@@ -23,6 +23,7 @@ import {
   type ResponsePrimitive,
   type Serialization,
 } from '../primitives/index.js';
+import { addDeadline, removeDeadline, type Expirable } from './deadlines.js';
 import { silentLogger, type Logger } from './log.js';
 import { isBinarySerialization } from './subprotocols.js';
 import { resolveTimestamp } from './time.js';
@@ -55,9 +56,18 @@ export const ENDPOINT_DEFAULTS = {
   maxConcurrentRequests: 256,
 } as const;
 
-interface Pending {
-  resolve: (response: ResponsePrimitive | null) => void;
-  timer: NodeJS.Timeout;
+/** An outgoing request awaiting its response; expires through the shared deadline timer. */
+class Pending implements Expirable {
+  deadlineKey = 0;
+  constructor(
+    private readonly endpoint: Endpoint,
+    readonly rqi: string,
+    readonly resolve: (response: ResponsePrimitive | null) => void,
+  ) {}
+
+  expire(): void {
+    this.endpoint.expire(this.rqi);
+  }
 }
 
 export interface EndpointEvents {
@@ -128,12 +138,15 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
     const now = Date.now();
     const expires = resolveTimestamp(request.rqet, now) ?? now + this.requestTimeout;
     return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.settle(rqi, localResponse(ResponseStatusCode.REQUEST_TIMEOUT, rqi, 'No response before the request expired'));
-      }, Math.max(0, expires - now));
-      timer.unref();
-      this.pending.set(rqi, { resolve, timer });
+      const pending = new Pending(this, rqi, resolve);
+      pending.deadlineKey = addDeadline(pending, expires);
+      this.pending.set(rqi, pending);
     });
+  }
+
+  /** @internal The request's deadline passed without a response. */
+  expire(rqi: string): void {
+    this.settle(rqi, localResponse(ResponseStatusCode.REQUEST_TIMEOUT, rqi, 'No response before the request expired'));
   }
 
   /** Sends a response primitive (for hosts that answer outside the handler). */
@@ -225,7 +238,7 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
     const waiter = this.pending.get(rqi);
     if (waiter === undefined) return false;
     this.pending.delete(rqi);
-    clearTimeout(waiter.timer);
+    removeDeadline(waiter, waiter.deadlineKey);
     waiter.resolve(response);
     if (this.outstanding === 0) this.emit('idle');
     return true;

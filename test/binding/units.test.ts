@@ -41,3 +41,22 @@ test('absolute and relative timestamps', () => {
   assert.equal(parseAbsolute(formatTimestamp(now + 1234)), now + 1234);
   assert.match(formatTimestamp(now), /^20260101T000000,000000$/);
 });
+
+test('shared deadlines: expire in order, never early, removed entries never fire', async () => {
+  const { addDeadline, removeDeadline } = await import('../../src/binding/deadlines.js');
+  const fired: Array<[string, number]> = [];
+  const start = Date.now();
+  const entry = (name: string) => ({ expire: () => fired.push([name, Date.now() - start]) });
+  const late = entry('late');
+  const early = entry('early');
+  const removed = entry('removed');
+  addDeadline(late, start + 120);
+  addDeadline(early, start + 40);
+  const key = addDeadline(removed, start + 60);
+  removeDeadline(removed, key);
+  addDeadline(entry('past'), start - 1000);
+  await new Promise((r) => setTimeout(r, 250));
+  assert.deepEqual(fired.map(([n]) => n), ['past', 'early', 'late']);
+  assert.ok(fired[1]![1] >= 40, `early fired at ${fired[1]![1]} ms`);
+  assert.ok(fired[2]![1] >= 120, `late fired at ${fired[2]![1]} ms`);
+});
