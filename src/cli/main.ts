@@ -18,8 +18,11 @@ const USAGE = `usage: onem2m-ws <subcommand> [options]
 
   serve [--host H] [--port P] [--cse-id ID] [--cse-name NAME] [--data-dir DIR | --in-memory]
         [--tls-port P --cert FILE --key FILE [--ca FILE] [--require-client-cert]]
-        [--psk IDENTITY:HEXKEY]... [--registrar URL] [--no-deflate] [--log-level LEVEL]
+        [--psk IDENTITY:HEXKEY]... [--registrar URL] [--originator-trust claimed|tls]
+        [--no-deflate] [--log-level LEVEL]
         Start the reference CSE (default: IN-CSE /id-in, cse-in, on ws://127.0.0.1:8180).
+        --originator-trust tls: only a TLS client identity (certificate CN or PSK identity)
+        associates a reopened connection; X-M2M-Origin and fr are not trusted.
 
   send URL PRIMITIVE [--format json|xml|cbor] [--from ORIGINATOR] [--timeout MS] [--release2]
         Send one request primitive (JSON text, @file, or - for stdin) and print the response
@@ -77,6 +80,7 @@ async function main(argv: string[]): Promise<number> {
           'require-client-cert': { type: 'boolean', default: false },
           psk: { type: 'string', multiple: true },
           registrar: { type: 'string' },
+          'originator-trust': { type: 'string' },
           'no-deflate': { type: 'boolean', default: false },
         },
       });
@@ -97,6 +101,7 @@ async function main(argv: string[]): Promise<number> {
         requireClientCert: values['require-client-cert']!,
         psk: parsePsk(values.psk ?? []),
         registrarUrl: values.registrar,
+        originatorTrust: trust(values['originator-trust']),
         deflate: !values['no-deflate'],
         logger: createLogger(logLevel(values['log-level'], values.quiet!)),
       });
@@ -215,6 +220,11 @@ function optionalInteger(text: string | undefined, name: string): number | undef
   const n = Number(text);
   if (!Number.isSafeInteger(n) || n < 0) throw new UsageError(`${name} must be a non-negative integer, got ${text}`);
   return n;
+}
+
+function trust(text: string | undefined): 'claimed' | 'tls' | undefined {
+  if (text === undefined || text === 'claimed' || text === 'tls') return text;
+  throw new UsageError(`--originator-trust must be claimed or tls, got ${text}`);
 }
 
 function format(text: string): Serialization {

@@ -20,6 +20,7 @@ export interface ServeOptions {
   requireClientCert: boolean;
   psk?: Map<string, Buffer> | undefined;
   registrarUrl?: string | undefined;
+  originatorTrust?: 'claimed' | 'tls' | undefined;
   deflate: boolean;
   logger: Logger;
 }
@@ -39,6 +40,7 @@ export async function runServe(options: ServeOptions): Promise<number> {
     tls,
     pskIdentities: options.psk,
     registrarUrl: options.registrarUrl,
+    originatorTrust: options.originatorTrust,
     perMessageDeflate: options.deflate,
     logger: log,
   });

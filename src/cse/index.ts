@@ -42,6 +42,11 @@ export interface CseOptions {
   serializations?: Array<'json' | 'xml' | 'cbor'>;
   /** Default true. */
   perMessageDeflate?: boolean;
+  /**
+   * What may associate a connection with a registered originator (the registrar's option):
+   * `'claimed'` (default) trusts `X-M2M-Origin` and `fr`; `'tls'` only a TLS client identity.
+   */
+  originatorTrust?: 'claimed' | 'tls';
   /** Default silent. */
   logger?: Logger;
 }
@@ -97,6 +102,7 @@ export async function startCse(options: CseOptions = {}): Promise<Cse> {
     ...(store !== undefined ? { store } : {}),
     server: { perMessageDeflate: options.perMessageDeflate ?? true },
     tlsIdentity: (socket: TLSSocket) => pskIdentityOf(socket) ?? certificateName(socket),
+    originatorTrust: options.originatorTrust ?? 'claimed',
     logger: log,
   });
   Object.assign(context, { registrar, notifier: new Notifier(context), forwarder: new Forwarder(context) });

@@ -31,3 +31,10 @@ test('wss:// with a client certificate, and TLS-PSK, on the same listener', asyn
   const wrongKey = client(cleanup, wss, { tls: pskClientOptions('Cpsk-device', Buffer.alloc(16, 7)) });
   assert.equal((await wrongKey.send({ op: 2, to: 'cse-in', fr: 'Cx', rvi: '3' })).rsc, 5103);
 });
+
+test("originatorTrust 'tls': X-M2M-Origin CAdmin is not the admin without a matching TLS identity", async () => {
+  const started = await cse(cleanup, { originatorTrust: 'tls' });
+  const impostor = client(cleanup, started.urls[0]!, { originator: 'CAdmin' });
+  const r = await impostor.send({ op: 2, to: 'cse-in', fr: 'CAdmin', rvi: '3' });
+  assert.equal(r.rsc, 4103, JSON.stringify(r));
+});
