@@ -33,7 +33,9 @@ after(async () => {
 function assertServed(stats: Awaited<ReturnType<Awaited<ReturnType<typeof goodClient>>['stop']>>, label: string): void {
   assert.ok(stats.sent >= 5, `${label}: the good client sent only ${stats.sent}`);
   assert.equal(stats.received, stats.sent, `${label}: ${stats.sent - stats.received} echoes missing`);
-  assert.ok(stats.maxLatencyMs < 1000, `${label}: slowest echo ${stats.maxLatencyMs.toFixed(0)} ms`);
+  // A starvation bound, not a performance figure: generous, since CI runs this under coverage
+  // instrumentation next to other test files (a 13 MB ping flood once delayed an echo 1.2 s).
+  assert.ok(stats.maxLatencyMs < 5000, `${label}: slowest echo ${stats.maxLatencyMs.toFixed(0)} ms`);
 }
 
 test('slow loris: trickled handshakes get 408 at the handshake timeout, others are served', async () => {

@@ -97,7 +97,7 @@ test('connections opened and abandoned without a handshake: all released, the re
   console.log(`# ${n} abandoned connections opened in ${opened.toFixed(0)} ms; good AE: ${stats.ok}/${stats.sent} answered, slowest ${stats.maxMs.toFixed(0)} ms; client sockets not yet closed by the server: ${stillOpen}`);
   assert.ok(stats.sent >= 10);
   assert.equal(stats.ok, stats.sent, 'the registered AE missed answers');
-  assert.ok(stats.maxMs < 2000, `slowest answer ${stats.maxMs.toFixed(0)} ms`);
+  assert.ok(stats.maxMs < 5000, `slowest answer ${stats.maxMs.toFixed(0)} ms (a starvation bound, not a performance figure)`);
 });
 
 test('garbage after the handshake is closed with 1002; malformed primitives get 4000 and the connection stays', async () => {
