@@ -5,18 +5,7 @@
  * labels, and a sensor payload with different readings, so compression cannot simply replay
  * the previous message. Seeded, so a run is reproducible.
  */
-
-/** mulberry32 */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from '../../test/helpers/prng.js';
 
 const SITES = ['berlin-mitte', 'paris-11', 'seoul-gangnam', 'sophia-antipolis', 'austin-east', 'osaka-kita'];
 const KINDS = ['temperature', 'humidity', 'co2', 'pm25', 'noise', 'occupancy', 'power', 'flow'];

@@ -8,18 +8,7 @@
  * caseSeed(seed, index), so a failure reported as `seed 1 case 48213` can be replayed with
  * `npx tsx bench/fuzz.ts --target T --seed 1 --case 48213`.
  */
-
-/** mulberry32: a small deterministic PRNG returning floats in [0, 1). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from '../../test/helpers/prng.js';
 
 /** The seed of case `index` of a run seeded with `seed` (a 32-bit mix of both). */
 export function caseSeed(seed: number, index: number): number {

@@ -31,6 +31,7 @@ import { Registree } from '../../src/binding/registree.js';
 import { isLocalResponse } from '../../src/binding/endpoint.js';
 import type { RequestPrimitive } from '../../src/primitives/index.js';
 import { minimalCse, notification, registration } from './load-handler.js';
+import { prng } from '../../test/helpers/prng.js';
 
 export interface SoakOptions {
   seconds: number;
@@ -65,17 +66,6 @@ export interface SoakReport {
   heapEnd: number;
   gc: boolean;
   store: string;
-}
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

@@ -8,7 +8,8 @@ import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import zlib from 'node:zlib';
-import { prng, rawFrame } from './frames.js';
+import { rawFrame } from './frames.js';
+import { prng } from './prng.js';
 
 const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 

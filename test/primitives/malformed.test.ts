@@ -7,7 +7,7 @@ import { Buffer } from 'node:buffer';
 import { describe, it } from 'node:test';
 import { decodePrimitive, encodePrimitive, type DecodeResult, type Serialization } from '../../src/primitives/index.js';
 import { assertDecodeError, SERIALIZATIONS, toPayload } from './helpers.js';
-import { mulberry32 } from './random.js';
+import { prng as mulberry32 } from '../helpers/prng.js';
 import { SAMPLE_PRIMITIVES } from './samples.js';
 
 const M2M = 'xmlns:m2m="http://www.onem2m.org/xml/protocols"';

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Primitive } from '../../src/primitives/index.js';
 import { assertRoundTrip, SERIALIZATIONS } from './helpers.js';
-import { mulberry32 } from './random.js';
+import { prng as mulberry32 } from '../helpers/prng.js';
 
 const SEED = 20250601;
 const CASES = 300;

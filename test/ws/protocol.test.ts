@@ -4,7 +4,8 @@ import { ProtocolState, WebSocketProtocol, type ProtocolHandler, type ProtocolEr
 import { Receiver } from '../../src/ws/protocol/receiver.js';
 import { Opcode, applyMask, headerLength, isValidCloseCode, writeHeader, writeMaskingKey } from '../../src/ws/protocol/frame.js';
 import { encodeFrame } from '../../src/ws/protocol/sender.js';
-import { Recorder, rawFrame, prng } from '../helpers/frames.js';
+import { Recorder, rawFrame } from '../helpers/frames.js';
+import { prng } from '../helpers/prng.js';
 
 /** A protocol core with its output parsed back by a receiver of the other role. */
 function endpoint(isServer: boolean, maxMessageSize = 1 << 20) {

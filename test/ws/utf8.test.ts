@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Utf8Validator, isValidUtf8 } from '../../src/ws/protocol/utf8.js';
-import { prng } from '../helpers/frames.js';
+import { prng } from '../helpers/prng.js';
 
 const valid: Array<[string, number[]]> = [
   ['empty', []],
