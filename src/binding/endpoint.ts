@@ -105,7 +105,8 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
     this.requestTimeout = options.requestTimeout ?? ENDPOINT_DEFAULTS.requestTimeout;
     this.maxPending = options.maxPendingRequests ?? ENDPOINT_DEFAULTS.maxPendingRequests;
     this.maxConcurrent = options.maxConcurrentRequests ?? ENDPOINT_DEFAULTS.maxConcurrentRequests;
-    this.decodeOptions = options.decodeOptions;
+    // Text frames reach us already UTF-8-validated by the engine: the codec need not scan again.
+    this.decodeOptions = this.binary ? options.decodeOptions : { ...options.decodeOptions, utf8Validated: true };
     this.log = options.logger ?? silentLogger;
     this.label = options.label ?? ws.socket.remoteAddress ?? 'peer';
     ws.on('message', (data, isBinary) => this.onMessage(data, isBinary));

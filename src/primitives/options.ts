@@ -35,6 +35,11 @@ export interface DecodeOptions {
    * ACME checks. 'range': any known value 0..12 passes; the TS-0020 examples send rcn 7 with CREATE.
    */
   resultContentCheck?: 'perOperation' | 'range';
+  /**
+   * The payload is already known to be valid UTF-8: a WebSocket text message, which the engine
+   * validates as it arrives (RFC 6455 §8.1). Skips the decoder's own check. Default false.
+   */
+  utf8Validated?: boolean;
 }
 
 /** Options with every default filled in; computed once per distinct options object. */
@@ -45,6 +50,7 @@ export interface ResolvedDecodeOptions {
   supportedReleases: ReadonlySet<string> | undefined;
   cborByteStringsAsText: boolean;
   resultContentCheck: 'perOperation' | 'range';
+  utf8Validated: boolean;
 }
 
 const DEFAULT_RESOLVED: ResolvedDecodeOptions = Object.freeze({
@@ -54,6 +60,7 @@ const DEFAULT_RESOLVED: ResolvedDecodeOptions = Object.freeze({
   supportedReleases: undefined,
   cborByteStringsAsText: true,
   resultContentCheck: 'perOperation',
+  utf8Validated: false,
 });
 
 const resolvedCache = new WeakMap<DecodeOptions, ResolvedDecodeOptions>();
@@ -69,6 +76,7 @@ export function resolveDecodeOptions(options: DecodeOptions | undefined): Resolv
       supportedReleases: options.supportedReleases ? new Set(options.supportedReleases) : undefined,
       cborByteStringsAsText: options.cborByteStringsAsText ?? true,
       resultContentCheck: options.resultContentCheck ?? 'perOperation',
+      utf8Validated: options.utf8Validated ?? false,
     };
     resolvedCache.set(options, resolved);
   }

@@ -15,11 +15,12 @@ export function decodeTextPayload(
   options: DecodeOptions | undefined,
   decodeText: (text: string, options?: DecodeOptions) => DecodeResult,
 ): DecodeResult {
-  const { maxBytes } = resolveDecodeOptions(options).limits;
+  const resolved = resolveDecodeOptions(options);
+  const { maxBytes } = resolved.limits;
   if (payload.byteLength > maxBytes) return failure(`payload larger than ${maxBytes} bytes`);
   let text: string;
   try {
-    text = decodeUtf8(payload);
+    text = decodeUtf8(payload, resolved.utf8Validated);
   } catch (e) {
     return failure(describeThrown(e));
   }
@@ -29,10 +30,11 @@ export function decodeTextPayload(
 /**
  * Decode a payload as UTF-8, refusing invalid sequences (no silent U+FFFD). `isUtf8` is a
  * native validator, so strictness costs one fast scan and no copy; a leading BOM is skipped.
+ * `validated`: the caller already checked (a WebSocket text message), so the scan is skipped.
  */
-export function decodeUtf8(payload: Uint8Array): string {
+export function decodeUtf8(payload: Uint8Array, validated = false): string {
   const bytes = Buffer.isBuffer(payload) ? payload : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
-  if (!isUtf8(bytes)) throw new InvalidPrimitive('payload is not valid UTF-8');
+  if (!validated && !isUtf8(bytes)) throw new InvalidPrimitive('payload is not valid UTF-8');
   const start = bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
   return bytes.toString('utf8', start);
 }
