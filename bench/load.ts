@@ -34,10 +34,14 @@ const rate = Number(flagValue('rate', quick ? '1000' : '4000'));
 const seconds = Number(flagValue('seconds', quick ? '2' : '10'));
 const satSeconds = Math.max(1, Math.round(seconds / 2));
 const fanouts = Number(flagValue('fanouts', quick ? '2' : '5'));
-const impls = flagValue('impl', 'ours,ws').split(',') as Array<'ours' | 'ws'>;
+const depth = Number(flagValue('depth', '2'));
+const clientKind = flagValue('client', 'lean') === 'registree' ? 'registree' : 'lean';
+const clientFile = clientKind === 'lean' ? 'bench/lib/lean-client.ts' : 'bench/lib/load-client.ts';
+const impls = flagValue('impl', 'ours,ws').split(',') as Impl[];
 const out = flagValue('out', '');
 const markdown = process.argv.includes('--markdown');
 
+type Impl = 'ours' | 'ws' | 'floor';
 type Msg = { type?: string } & Record<string, unknown>;
 const expect = <T>(child: ChildProcess, type: string, timeoutMs = 120_000): Promise<T> =>
   nextMessage(child, (m) => ((m as Msg).type === type ? (m as T) : undefined), timeoutMs);
@@ -54,8 +58,8 @@ interface ImplResult {
   registrationFailures: number;
   connectSeconds: number;
   memoryPerConnection: { rss: number; heapUsed: number; external: number };
-  rr: { targetRate: number; sent: number; ok: number; achieved: number; latencyMs: ReturnType<typeof percentiles>; serverCpu: number };
-  saturation: { maxRate: number; latencyMs: ReturnType<typeof percentiles>; serverCpu: number };
+  rr: { targetRate: number; sent: number; ok: number; achieved: number; latencyMs: ReturnType<typeof percentiles>; serverCpu: number; clientCpu: number };
+  saturation: { depth: number; maxRate: number; latencyMs: ReturnType<typeof percentiles>; serverCpu: number; clientCpu: number };
   fanout: { count: number; deliverAllMs: number[]; deliverAllMedianMs: number; delivered: number; expected: number; latencyMs: ReturnType<typeof percentiles>; serverCpu: number };
 }
 
@@ -65,7 +69,7 @@ async function cpu(server: ChildProcess): Promise<number> {
   return (c.user + c.system) / 1e6;
 }
 
-async function runImpl(impl: 'ours' | 'ws'): Promise<ImplResult> {
+async function runImpl(impl: Impl): Promise<ImplResult> {
   const server = forkTs('bench/lib/load-server.ts', [impl], ['--expose-gc', ...(process.env.LOAD_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.LOAD_PROF}`] : [])]);
   const children: ChildProcess[] = [];
   try {
@@ -76,7 +80,7 @@ async function runImpl(impl: 'ours' | 'ws'): Promise<ImplResult> {
     const per = Math.ceil(clients / procs);
     for (let p = 0; p < procs; p++) {
       const n = Math.min(per, clients - p * per);
-      if (n > 0) children.push(forkTs('bench/lib/load-client.ts', [`ws://127.0.0.1:${port}/`, String(n), `${impl}${p}`]));
+      if (n > 0) children.push(forkTs(clientFile, [`ws://127.0.0.1:${port}/`, String(n), `${impl}${p}`]));
     }
     const ready = await Promise.all(children.map((c) => expect<{ count: number; failed: number }>(c, 'ready', 600_000)));
     const connectSeconds = (performance.now() - t0) / 1000;
@@ -92,22 +96,28 @@ async function runImpl(impl: 'ours' | 'ws'): Promise<ImplResult> {
     let c0 = await cpu(server);
     let w0 = performance.now();
     for (const c of children) c.send({ type: 'rr', seconds, rate: rate / children.length });
-    const rr = await Promise.all(children.map((c) => expect<{ sent: number; ok: number; latencies: number[] }>(c, 'rr', (seconds + 60) * 1000)));
+    const rr = await Promise.all(children.map((c) => expect<{ sent: number; ok: number; latencies: number[]; cpu: number }>(c, 'rr', (seconds + 60) * 1000)));
     const rrWall = (performance.now() - w0) / 1000;
     const rrCpu = ((await cpu(server)) - c0) / rrWall;
     const latencies = rr.flatMap((r) => r.latencies);
     const sent = rr.reduce((s, r) => s + r.sent, 0);
     const ok = rr.reduce((s, r) => s + r.ok, 0);
 
-    // (a2) saturation: as fast as the server answers, 2 requests in flight per registree.
+    // (a2) saturation: as fast as the server answers, `depth` requests in flight per registree.
     c0 = await cpu(server);
     w0 = performance.now();
-    for (const c of children) c.send({ type: 'rr', seconds: satSeconds, rate: 1e7, maxOutstanding: Math.ceil((2 * clients) / children.length) });
-    const sat = await Promise.all(children.map((c) => expect<{ sent: number; ok: number; latencies: number[] }>(c, 'rr', (satSeconds + 60) * 1000)));
+    for (const c of children) c.send({ type: 'rr', seconds: satSeconds, rate: 1e7, maxOutstanding: Math.ceil((depth * clients) / children.length) });
+    const sat = await Promise.all(children.map((c) => expect<{ sent: number; ok: number; latencies: number[]; cpu: number }>(c, 'rr', (satSeconds + 60) * 1000)));
     const satWall = (performance.now() - w0) / 1000;
     const satCpu = ((await cpu(server)) - c0) / satWall;
     const satOk = sat.reduce((s, r) => s + r.ok, 0);
-    const saturation = { maxRate: satOk / satSeconds, latencyMs: percentiles(sat.flatMap((r) => r.latencies)), serverCpu: satCpu };
+    const saturation = {
+      depth,
+      maxRate: satOk / satSeconds,
+      latencyMs: percentiles(sat.flatMap((r) => r.latencies)),
+      serverCpu: satCpu,
+      clientCpu: sat.reduce((s, r) => s + r.cpu, 0) / satWall,
+    };
 
     // (b) fan-out
     const deliverAllMs: number[] = [];
@@ -133,7 +143,7 @@ async function runImpl(impl: 'ours' | 'ws'): Promise<ImplResult> {
       registrationFailures,
       connectSeconds,
       memoryPerConnection: { rss: (after.rss - before.rss) / n, heapUsed: (after.heapUsed - before.heapUsed) / n, external: (after.external - before.external) / n },
-      rr: { targetRate: rate, sent, ok, achieved: ok / seconds, latencyMs: percentiles(latencies), serverCpu: rrCpu },
+      rr: { targetRate: rate, sent, ok, achieved: ok / seconds, latencyMs: percentiles(latencies), serverCpu: rrCpu, clientCpu: rr.reduce((s, r) => s + r.cpu, 0) / rrWall },
       saturation,
       fanout: { count: fanouts, deliverAllMs, deliverAllMedianMs: sortedAll[Math.floor(sortedAll.length / 2)] ?? NaN, delivered, expected: fanouts * registered, latencyMs: percentiles(notes), serverCpu: fanCpu },
     };
@@ -143,13 +153,13 @@ async function runImpl(impl: 'ours' | 'ws'): Promise<ImplResult> {
   }
 }
 
-console.log(`\n== load: ${clients} registrees in ${procs} client process(es); round trips at ${rate}/s for ${seconds} s; ${fanouts} fan-outs; ours (${bindingSource}) vs ws ${wsVersion}; node ${process.version} ==`);
+console.log(`\n== load: ${clients} registrees (${clientKind} clients) in ${procs} client process(es); round trips at ${rate}/s for ${seconds} s, saturation with ${depth} in flight per registree; ${fanouts} fan-outs; ours (${bindingSource}) vs ws ${wsVersion}; node ${process.version} ==`);
 const started = Date.now();
 const results: ImplResult[] = [];
 for (const impl of impls) results.push(await runImpl(impl));
 
 const ms = (x: number): string => (Number.isFinite(x) ? x.toFixed(x < 10 ? 2 : 1) : '-');
-const head = ['impl', 'conns', 'rr/s achieved', 'rr p50 ms', 'p90', 'p99', 'max', 'srv cpu rr', 'max rr/s', 'sat p99 ms', 'srv cpu sat', 'fan-out all ms (median)', 'notif p50 ms', 'p99', 'max', 'delivered', 'srv cpu fan', 'RSS B/conn', 'heap B/conn'];
+const head = ['impl', 'conns', 'rr/s achieved', 'rr p50 ms', 'p90', 'p99', 'max', 'srv cpu rr', 'max rr/s', 'sat p99 ms', 'srv cpu sat', 'clients cpu sat', 'fan-out all ms (median)', 'notif p50 ms', 'p99', 'max', 'delivered', 'srv cpu fan', 'RSS B/conn', 'heap B/conn'];
 const rows = results.map((r) => [
   r.impl,
   String(r.connections),
@@ -162,6 +172,7 @@ const rows = results.map((r) => [
   fmtNum(r.saturation.maxRate),
   ms(r.saturation.latencyMs.p99),
   `${Math.round(r.saturation.serverCpu * 100)}%`,
+  `${Math.round(r.saturation.clientCpu * 100)}%`,
   ms(r.fanout.deliverAllMedianMs),
   ms(r.fanout.latencyMs.p50),
   ms(r.fanout.latencyMs.p99),
@@ -191,12 +202,19 @@ if (ours !== undefined && ws !== undefined) {
       `RSS/conn ours/ws ${fmtRatio(ratios.rssPerConnOursOverWs!)}, heap/conn ours/ws ${fmtRatio(ratios.heapPerConnOursOverWs!)}`,
   );
 }
+const floor = results.find((r) => r.impl === 'floor');
+if (floor !== undefined && ws !== undefined) {
+  // The floor (bench/lib/floor-server.ts) is the ceiling of any server here: what it cannot do
+  // better than ws, no server can.
+  ratios = { ...ratios, floorMaxThroughputOverWs: floor.saturation.maxRate / ws.saturation.maxRate, floorFanoutSpeedupWsTimeOverFloor: ws.fanout.deliverAllMedianMs / floor.fanout.deliverAllMedianMs };
+  console.log(`floor (no-JS lower bound): max throughput floor/ws ${fmtRatio(ratios.floorMaxThroughputOverWs!)}, fan-out ws time/floor time ${fmtRatio(ratios.floorFanoutSpeedupWsTimeOverFloor!)}`);
+}
 if (markdown) {
   console.log('');
   printMarkdown(head, rows);
 }
 if (out !== '') {
-  writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), node: process.version, engine: bindingSource, ws: wsVersion, options: { clients, procs, rate, seconds, fanouts }, results, ratios }, null, 2));
+  writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), node: process.version, engine: bindingSource, ws: wsVersion, options: { clients, client: clientKind, procs, rate, seconds, depth, fanouts }, results, ratios }, null, 2));
   console.log(`report: ${out}`);
 }
 console.log(`(${((Date.now() - started) / 1000).toFixed(1)} s)`);

@@ -3,7 +3,7 @@
  * both servers so the servers are what differs), each registering with its own AE-ID.
  *
  * IPC: → {type:'ready', count, failed, ms}; ← {type:'rr', seconds, rate} → {type:'rr', sent, ok,
- * latencies} (open loop: request k is due at start + k/rate and its latency is counted from then,
+ * latencies, cpu} (open loop: request k is due at start + k/rate and its latency is counted from then,
  * so a stalled server is not hidden by a stalled sender); ← {type:'notes'} → {type:'notes',
  * latencies} (notification latency: receipt time minus the time the server started the fan-out,
  * both `performance.timeOrigin + now()` on the same machine); ← {type:'stop'}.
@@ -38,7 +38,8 @@ for (let i = 0; i < count; i += 100) {
 }
 process.send!({ type: 'ready', count: clients.length, failed, ms: performance.now() - t0 });
 
-async function roundTrips(seconds: number, rate: number, maxOutstanding = 50_000): Promise<{ sent: number; ok: number; latencies: number[] }> {
+async function roundTrips(seconds: number, rate: number, maxOutstanding = 50_000): Promise<{ sent: number; ok: number; latencies: number[]; cpu: number }> {
+  const cpu0 = process.cpuUsage();
   const latencies: number[] = [];
   let sent = 0;
   let ok = 0;
@@ -48,7 +49,8 @@ async function roundTrips(seconds: number, rate: number, maxOutstanding = 50_000
   await new Promise<void>((resolve) => {
     const tick = setInterval(() => {
       const t = performance.now();
-      const due = Math.floor(((Math.min(t, end) - start) / 1000) * rate);
+      // Requests 0..floor(elapsed * rate) are due (request k at start + k / rate).
+      const due = Math.min(Math.floor(seconds * rate), Math.floor(((t - start) / 1000) * rate) + 1);
       while (sent < due && outstanding < maxOutstanding) {
         // Open loop: latency counts from when the request was due. Saturation (a cap on
         // requests in flight): from when it was sent.
@@ -72,7 +74,8 @@ async function roundTrips(seconds: number, rate: number, maxOutstanding = 50_000
   });
   const drain = Date.now() + 10_000;
   while (outstanding > 0 && Date.now() < drain) await new Promise((r) => setTimeout(r, 10));
-  return { sent, ok, latencies };
+  const c = process.cpuUsage(cpu0);
+  return { sent, ok, latencies, cpu: (c.user + c.system) / 1e6 };
 }
 
 process.on('message', async (msg: { type: string; seconds?: number; rate?: number; maxOutstanding?: number }) => {

@@ -2,7 +2,9 @@
  * The server process of bench/load.ts: `ours` is a Registrar (src/binding) with the minimal
  * host CSE (bench/lib/load-handler.ts); `ws` is the baseline, a minimal `ws` server that speaks
  * oneM2M JSON the same way (selects oneM2M.json, registration → 2001 with an AE-ID, anything
- * else → 2000, and can send a notification to every registered AE and wait for the responses).
+ * else → 2000, and can send a notification to every registered AE and wait for the responses);
+ * `floor` is the same behaviour with next to no JavaScript (bench/lib/floor-server.ts), the
+ * lower bound of any server on the machine.
  *
  * IPC: → {type:'listening', port}; ← {type:'memory'} → {type:'memory', ...} (after gc);
  * ← {type:'cpu'} → {type:'cpu', user, system}; ← {type:'fanout', seq} → {type:'fanout', ms, ok, total};
@@ -10,11 +12,12 @@
  * Run with --expose-gc.
  */
 import { WebSocketServer as WsServer, type WebSocket as WsSocket } from 'ws';
+import { floorServer } from './floor-server.js';
 import { binding } from './load-engine.js';
 import { minimalCse, notification } from './load-handler.js';
 import type { RequestPrimitive } from '../../src/primitives/index.js';
 
-const impl = process.argv[2] === 'ws' ? 'ws' : 'ours';
+const impl = process.argv[2] === 'ws' || process.argv[2] === 'floor' ? process.argv[2] : 'ours';
 const now = (): number => performance.timeOrigin + performance.now();
 const gc = (globalThis as { gc?: () => void }).gc;
 
@@ -101,7 +104,19 @@ async function baseline(): Promise<Server> {
   };
 }
 
-const server = impl === 'ws' ? await baseline() : await ours();
+async function floor(): Promise<Server> {
+  const f = await floorServer();
+  return {
+    port: f.port,
+    registered: f.registered,
+    fanout(seq) {
+      const sentAt = now();
+      return f.fanout(seq, (to, rqi) => `{"op":5,"to":"${to}","fr":"/id-in","rqi":"${rqi}","rvi":"3","pc":{"m2m:sgn":{"sur":"sub1","nev":{"rep":{"m2m:cin":{"con":"${seq}:${sentAt}"}},"net":3}}}}`);
+    },
+  };
+}
+
+const server = impl === 'ws' ? await baseline() : impl === 'floor' ? await floor() : await ours();
 process.send!({ type: 'listening', port: server.port });
 process.on('message', async (msg: { type: string; seq?: number }) => {
   if (msg.type === 'stop') process.exit(0);

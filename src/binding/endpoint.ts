@@ -175,7 +175,7 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
     if (result.kind === 'response') {
       this.onResponse(result.primitive);
     } else {
-      void this.onRequest(result.primitive);
+      this.onRequest(result.primitive);
     }
   }
 
@@ -191,19 +191,38 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
     }
   }
 
-  private async onRequest(request: RequestPrimitive): Promise<void> {
+  /**
+   * Hands a request to the handler and sends its response. A handler that answers at once (no
+   * promise) is answered in the same turn: no promise or microtask of ours per request.
+   */
+  private onRequest(request: RequestPrimitive): void {
     this.handling++;
     if (this.handling >= this.maxConcurrent && !this.pausedForHandler) {
       this.pausedForHandler = true;
       this.ws.pause();
     }
-    let response: ResponsePrimitive | null;
+    let outcome: ResponsePrimitive | null | Promise<ResponsePrimitive | null>;
     try {
-      response = this.handler === null ? localResponse(ResponseStatusCode.NOT_IMPLEMENTED, request.rqi, 'This endpoint accepts no requests') : await this.handler(request, this);
+      outcome = this.handler === null ? localResponse(ResponseStatusCode.NOT_IMPLEMENTED, request.rqi, 'This endpoint accepts no requests') : this.handler(request, this);
     } catch (err) {
-      this.log.error(`${this.label}: request handler failed for ${request.rqi}: ${(err as Error).message}`);
-      response = localResponse(ResponseStatusCode.INTERNAL_SERVER_ERROR, request.rqi, 'Internal error');
+      outcome = this.handlerFailed(request, err);
     }
+    if (outcome !== null && typeof (outcome as Promise<unknown>).then === 'function') {
+      (outcome as Promise<ResponsePrimitive | null>).then(
+        (response) => this.answer(request, response),
+        (err: unknown) => this.answer(request, this.handlerFailed(request, err)),
+      );
+    } else {
+      this.answer(request, outcome as ResponsePrimitive | null);
+    }
+  }
+
+  private handlerFailed(request: RequestPrimitive, err: unknown): ResponsePrimitive {
+    this.log.error(`${this.label}: request handler failed for ${request.rqi}: ${(err as Error)?.message ?? String(err)}`);
+    return localResponse(ResponseStatusCode.INTERNAL_SERVER_ERROR, request.rqi, 'Internal error');
+  }
+
+  private answer(request: RequestPrimitive, response: ResponsePrimitive | null): void {
     this.handling--;
     if (this.pausedForHandler && this.handling < this.maxConcurrent) {
       this.pausedForHandler = false;

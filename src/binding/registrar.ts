@@ -130,6 +130,8 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
   private readonly options: RegistrarOptions;
   private readonly serializations: readonly Serialization[];
   private readonly log: Logger;
+  /** Whether per-primitive debug lines are wanted (formatting them costs on the hot path). */
+  private readonly debug: boolean;
   private readonly byId = new Map<string, RegistreeConnection>();
   private readonly connections = new Set<RegistreeConnection>();
   /** Registrees whose buffered primitives are being delivered: new sends queue behind. */
@@ -141,6 +143,7 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
     this.options = options;
     this.serializations = options.serializations ?? ALL_SERIALIZATIONS;
     this.log = options.logger ?? silentLogger;
+    this.debug = this.log.debugEnabled !== false;
     this.store = options.store ?? new MemoryStore();
     this.server = new WebSocketServer({ ...options.server, onHandshake: (request) => this.onHandshake(request) });
     this.server.on('connection', (ws, request) => this.onConnection(ws, request));
@@ -174,7 +177,7 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
   async send(to: string, request: RequestPrimitive, options: { buffer?: boolean } = {}): Promise<SendResult> {
     const connection = this.byId.get(to);
     if (connection !== undefined && connection.endpoint.isOpen && !this.flushing.has(to)) {
-      this.log.debug(`→ ${to} op=${request.op} rqi=${request.rqi}`);
+      if (this.debug) this.log.debug(`→ ${to} op=${request.op} rqi=${request.rqi}`);
       return { status: 'delivered', response: await connection.endpoint.request(request) };
     }
     if (options.buffer === false) {
@@ -190,7 +193,7 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
       this.log.warn(`cannot buffer rqi=${request.rqi} for ${to}: ${put.reason}`);
       return { status: 'refused', response: localResponse(ResponseStatusCode.TARGET_NOT_REACHABLE, request.rqi, `${to} is not connected and its buffer is full: ${put.reason}`) };
     }
-    this.log.debug(`buffered rqi=${request.rqi} for ${to}`);
+    if (this.debug) this.log.debug(`buffered rqi=${request.rqi} for ${to}`);
     return { status: 'buffered', entry: put.entry };
   }
 
@@ -237,7 +240,15 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
     const tlsIdentity = socket.encrypted === true ? (this.options.tlsIdentity ?? certificateName)(socket) : undefined;
     const connection = new RegistreeConnection(endpoint, request, tlsIdentity);
     this.connections.add(connection);
-    endpoint.handler = (req) => this.gate(connection, req);
+    // One context per connection, handed to the host with every request.
+    const context: RequestContext = {
+      connection,
+      registrar: this,
+      associate: (id, kind) => {
+        if (connection.id !== id && connection.endpoint.isOpen) this.associate(connection, id, kind);
+      },
+    };
+    endpoint.handler = (req) => this.gate(connection, context, req);
     endpoint.on('close', (code, reason) => this.onClose(connection, code, reason));
     this.log.info(`connection from ${request.remoteAddress ?? '?'} (${ws.protocol}${ws.extensions ? `, ${ws.extensions}` : ''})`);
     this.emit('connection', connection);
@@ -263,33 +274,38 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
     return (this.options.originatorTrust ?? 'claimed') === 'claimed';
   }
 
-  private async gate(connection: RegistreeConnection, request: RequestPrimitive): Promise<ResponsePrimitive | null> {
-    const context: RequestContext = {
-      connection,
-      registrar: this,
-      associate: (id, kind) => {
-        if (connection.id !== id && connection.endpoint.isOpen) this.associate(connection, id, kind);
-      },
-    };
-    this.log.debug(`← ${connection.id ?? connection.remoteAddress ?? 'peer'} op=${request.op} to=${request.to} rqi=${request.rqi}`);
-    if (connection.id === undefined) {
-      if (isRegistration(request)) {
-        const response = await this.options.handler(request, context);
-        if (response !== null && response.rsc === ResponseStatusCode.CREATED && connection.id === undefined) {
-          const id = registeredId(request, response);
-          if (id !== undefined) this.associate(connection, id, request.ty === 16 ? 'cse' : 'ae');
-        }
-        return response;
-      }
-      const candidate = this.trustsClaims ? (request.fr ?? connection.claimedOrigin) : undefined;
-      if (candidate === undefined || !(await this.associateIfRegistered(connection, candidate))) {
-        return localResponse(ResponseStatusCode.ORIGINATOR_HAS_NO_PRIVILEGE, request.rqi, 'Not registered: only a registration request is accepted on this connection');
-      }
-    }
+  /**
+   * Every request from a registree passes here. Synchronous for an associated connection (the
+   * common case: no promise of our own per request); registration and association may wait.
+   */
+  private gate(connection: RegistreeConnection, context: RequestContext, request: RequestPrimitive): ResponsePrimitive | null | Promise<ResponsePrimitive | null> {
+    if (this.debug) this.log.debug(`← ${connection.id ?? connection.remoteAddress ?? 'peer'} op=${request.op} to=${request.to} rqi=${request.rqi}`);
+    if (connection.id === undefined) return this.gateUnassociated(connection, context, request);
+    return this.gateAssociated(connection, context, request);
+  }
+
+  private gateAssociated(connection: RegistreeConnection, context: RequestContext, request: RequestPrimitive): ResponsePrimitive | null | Promise<ResponsePrimitive | null> {
     if (connection.kind === 'ae' && request.fr !== undefined && !sameOriginator(request.fr, connection.id!)) {
       return localResponse(ResponseStatusCode.ORIGINATOR_HAS_NO_PRIVILEGE, request.rqi, `Originator ${request.fr} does not match this connection's AE ${connection.id}`);
     }
     return this.options.handler(request, context);
+  }
+
+  /** Before association only a registration passes, or a request from a registered originator. */
+  private async gateUnassociated(connection: RegistreeConnection, context: RequestContext, request: RequestPrimitive): Promise<ResponsePrimitive | null> {
+    if (isRegistration(request)) {
+      const response = await this.options.handler(request, context);
+      if (response !== null && response.rsc === ResponseStatusCode.CREATED && connection.id === undefined) {
+        const id = registeredId(request, response);
+        if (id !== undefined) this.associate(connection, id, request.ty === 16 ? 'cse' : 'ae');
+      }
+      return response;
+    }
+    const candidate = this.trustsClaims ? (request.fr ?? connection.claimedOrigin) : undefined;
+    if (candidate === undefined || !(await this.associateIfRegistered(connection, candidate))) {
+      return localResponse(ResponseStatusCode.ORIGINATOR_HAS_NO_PRIVILEGE, request.rqi, 'Not registered: only a registration request is accepted on this connection');
+    }
+    return this.gateAssociated(connection, context, request);
   }
 
   private async associateIfRegistered(connection: RegistreeConnection, originator: string): Promise<boolean> {

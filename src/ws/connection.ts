@@ -257,15 +257,23 @@ export class WebSocket extends EventEmitter<WebSocketEvents> implements Protocol
     const queue = this.queue;
     if (queue.length === 0) return;
     const total = this.queued;
-    this.queue = [];
     this.queued = 0;
     const socket = this.socket;
-    if (socket.destroyed || !socket.writable) return;
+    if (socket.destroyed || !socket.writable) {
+      queue.length = 0;
+      return;
+    }
+    // The queue array is reused (emptied before writing, in case a write re-enters).
     if (queue.length === 1) {
-      socket.write(queue[0]!);
+      const only = queue[0]!;
+      queue.length = 0;
+      socket.write(only);
     } else if (total <= JOIN_UP_TO) {
-      socket.write(Buffer.concat(queue, total));
+      const joined = Buffer.concat(queue, total);
+      queue.length = 0;
+      socket.write(joined);
     } else {
+      this.queue = [];
       socket.cork();
       for (const chunk of queue) socket.write(chunk);
       socket.uncork();
@@ -434,7 +442,15 @@ class KeepaliveClock {
 }
 
 function socketOnData(this: OwnedSocket, chunk: Buffer): void {
-  this[kWebSocket].onSocketData(chunk);
+  // What the handlers answer synchronously is written when the chunk is done, in this same
+  // callback: one write per connection, and no tick to schedule.
+  dispatching = true;
+  try {
+    this[kWebSocket].onSocketData(chunk);
+  } finally {
+    dispatching = false;
+  }
+  if (waitingToFlush.length > 0) flushWaiting();
 }
 function socketOnDrain(this: OwnedSocket): void {
   this[kWebSocket].onSocketDrain();
@@ -469,19 +485,23 @@ const TEXT: SendOptions = { binary: false };
 const BINARY: SendOptions = { binary: true };
 
 /**
- * Connections with output queued in this tick. One nextTick flushes them all, so the frames a
- * connection produces in one tick leave in one socket write. A fan-out that queues frames on
+ * Connections with output queued in this tick. One nextTick flushes them all (or the end of the
+ * socket data callback that produced the output), so the frames a connection produces in one
+ * tick leave in one socket write. A fan-out that queues frames on
  * many connections in one synchronous loop would otherwise hold every write until the loop
  * ends while the peers sit idle; past EARLY_FLUSH waiting connections they are written at
  * once (each still in one write), so delivery starts while the loop runs.
  */
 let waitingToFlush: WebSocket[] = [];
 const EARLY_FLUSH = 64;
+/** True while a socket's data is being processed: the data callback flushes at its end. */
+let dispatching = false;
 
 function scheduleFlush(ws: WebSocket): void {
   waitingToFlush.push(ws);
-  if (waitingToFlush.length === 1) process.nextTick(flushWaiting);
-  else if (waitingToFlush.length >= EARLY_FLUSH) flushWaiting();
+  if (waitingToFlush.length === 1) {
+    if (!dispatching) process.nextTick(flushWaiting);
+  } else if (waitingToFlush.length >= EARLY_FLUSH) flushWaiting();
 }
 
 function flushWaiting(): void {

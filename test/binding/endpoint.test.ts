@@ -125,6 +125,65 @@ test('a handler that throws gives 5000; no handler gives 5001', async () => {
   a.close();
 });
 
+test('handlers may answer at once or later: sync, async, rejected, wrong rqi, unserializable', async () => {
+  const { a, b } = await pair();
+  b.handler = (req) => {
+    switch (req.to) {
+      case 'sync':
+        return { rsc: 2000, rqi: req.rqi, pc: { 'm2m:dbg': 'now' } };
+      case 'async':
+        return new Promise((r) => setTimeout(() => r({ rsc: 2000, rqi: req.rqi, pc: { 'm2m:dbg': 'later' } }), 5));
+      case 'rejects':
+        return Promise.reject(new Error('async boom'));
+      case 'wrong-rqi':
+        return { rsc: 2000, rqi: 'not-yours' };
+      default:
+        return { rsc: 2000, rqi: req.rqi, pc: { 'm2m:dbg': 10n as unknown as string } }; // JSON cannot write a BigInt
+    }
+  };
+  const ask = (to: string, rqi: string) => a.request({ op: 2, to, fr: 'C1', rqi, rvi: '3' });
+  const [sync, later, rejected, wrong, unserializable] = await Promise.all([ask('sync', 'h1'), ask('async', 'h2'), ask('rejects', 'h3'), ask('wrong-rqi', 'h4'), ask('bigint', 'h5')]);
+  assert.deepEqual([sync?.rsc, sync?.pc?.['m2m:dbg']], [2000, 'now']);
+  assert.deepEqual([later?.rsc, later?.pc?.['m2m:dbg']], [2000, 'later']);
+  assert.equal(rejected?.rsc, 5000);
+  assert.deepEqual([wrong?.rsc, wrong?.rqi], [2000, 'h4']); // the endpoint puts the request's rqi back
+  assert.equal(unserializable?.rsc, 5000);
+  assert.match(String(unserializable?.pc?.['m2m:dbg']), /cannot be serialized/);
+  assert.equal(isLocalResponse(unserializable), false); // made by the peer's endpoint, not locally
+  a.close();
+});
+
+test('maxConcurrentRequests: reading pauses while the handler holds that many, and resumes', async () => {
+  let serverWs: WebSocket | undefined;
+  const server = createServer({}, (ws) => (serverWs = ws));
+  closers.push(() => server.close());
+  const { port } = await server.listen(0);
+  const ws = await connect(`ws://127.0.0.1:${port}`);
+  await waitFor(() => serverWs !== undefined);
+  const a = new Endpoint(ws, { serialization: 'json', requestTimeout: 2000 });
+  const b = new Endpoint(serverWs!, { serialization: 'json', maxConcurrentRequests: 2 });
+  const held: Array<() => void> = [];
+  let started = 0;
+  b.handler = (req) => {
+    started++;
+    return new Promise((r) => held.push(() => r({ rsc: 2000, rqi: req.rqi })));
+  };
+  // Like ws's pause(), this stops reading from the socket: messages of a chunk already read
+  // are still handled. So the first two go alone, and the rest come once they are held.
+  const ask = (i: number) => a.request({ op: 2, to: 'x', fr: 'C1', rqi: `p${i}`, rvi: '3' });
+  const answers = [ask(0), ask(1)];
+  await waitFor(() => started === 2);
+  answers.push(ask(2), ask(3), ask(4));
+  await new Promise((r) => setTimeout(r, 50));
+  assert.equal(started, 2, 'no third request is read while two are held');
+  while (started < 5 || held.length > 0) {
+    await waitFor(() => held.length > 0);
+    held.shift()!();
+  }
+  assert.deepEqual((await Promise.all(answers)).map((r) => r?.rsc), [2000, 2000, 2000, 2000, 2000]);
+  a.close();
+});
+
 test('requests in flight when the connection closes resolve 5103; idle fires when all are settled', async () => {
   const { a, b } = await pair();
   b.handler = () => new Promise(() => {}); // never answers

@@ -290,6 +290,39 @@ test('frames that arrive in the same read as the handshake are not lost', async 
   raw.socket.destroy();
 });
 
+test('answers to the messages of one read leave in one write, before the next tick', async () => {
+  let writes = 0;
+  let flushedInCallback = false;
+  const server = createServer({}, (ws) => {
+    const write = ws.socket.write.bind(ws.socket) as (chunk: Buffer) => boolean;
+    (ws.socket as { write: (chunk: Buffer) => boolean }).write = (chunk) => {
+      writes++;
+      return write(chunk);
+    };
+    let lastSeen = false;
+    ws.on('message', (d) => {
+      ws.send(d);
+      if (d.toString() === 'm9') lastSeen = true;
+    });
+    // A 'data' listener added after the engine's runs in the same emit, right after it, before
+    // any nextTick: the write must already have happened.
+    ws.socket.on('data', () => {
+      if (lastSeen && !flushedInCallback) flushedInCallback = writes === 2;
+    });
+  });
+  servers.push(server);
+  const { port } = await server.listen(0);
+  const raw = await rawConnection(port);
+  raw.socket.write(UPGRADE_REQUEST);
+  await waitFor(() => raw.received().includes('\r\n\r\n'));
+  writes = 1; // the 101 response
+  raw.socket.write(Buffer.concat(Array.from({ length: 10 }, (_, i) => rawFrame({ opcode: 1, payload: `m${i}`, masked: true }))));
+  await waitFor(() => raw.received().includes('m9'));
+  assert.equal(writes, 2, 'ten echoes, one write');
+  assert.equal(flushedInCallback, true);
+  raw.socket.destroy();
+});
+
 test('attaches to an existing node:http server', async () => {
   const http = createHttpServer((_req, res) => res.end('plain http'));
   const wss = createServer({}, (ws) => ws.on('message', (d) => ws.send(`echo:${d}`)));
