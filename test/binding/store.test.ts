@@ -4,7 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { appendFileSync, mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import fs, { appendFileSync, mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { syncBuiltinESMExports } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -412,6 +413,123 @@ describe('FileStore: compaction', () => {
     store = await reopen(dir);
     assert.deepEqual(rqis(store, 'A'), Array.from({ length: 11 }, (_, i) => `r${i + 20}`));
     await store.close();
+  });
+});
+
+/**
+ * Fault injection: replaces functions of node:fs for the duration of `body` (the store imports
+ * them as ESM bindings, which syncBuiltinESMExports updates), then restores them.
+ */
+async function withFaultyFs(faults: Partial<Pick<typeof fs, 'writeSync' | 'fsyncSync' | 'ftruncateSync'>>, body: () => void | Promise<void>): Promise<void> {
+  const saved = { writeSync: fs.writeSync, fsyncSync: fs.fsyncSync, ftruncateSync: fs.ftruncateSync };
+  Object.assign(fs, faults);
+  syncBuiltinESMExports();
+  try {
+    await body();
+  } finally {
+    Object.assign(fs, saved);
+    syncBuiltinESMExports();
+  }
+}
+
+const ioError = (code: string) => Object.assign(new Error(`${code}: injected failure`), { code });
+
+describe('FileStore: write failures (injected)', () => {
+  it('a write that fails part-way is refused and cut back; the log stays valid and later puts follow', async () => {
+    const dir = temporaryDirectory();
+    const store = await FileStore.open(dir, { fsync: 'never' });
+    put(store, 'T', 'a1');
+    const before = store.logBytes;
+    const realWrite = fs.writeSync;
+    let calls = 0;
+    await withFaultyFs(
+      {
+        // Half of the record reaches the file, then the disk is full.
+        writeSync: ((fd: number, buffer: Buffer, offset: number, length: number) => (++calls === 1 ? realWrite(fd, buffer, offset, Math.ceil(length / 2)) : (() => { throw ioError('ENOSPC'); })())) as typeof fs.writeSync,
+      },
+      () => {
+        const refused = store.put('T', primitive('a2'), later());
+        assertRefused(refused, /write failed: ENOSPC/);
+      },
+    );
+    assert.equal(calls, 2);
+    assert.equal(statSync(join(dir, LOG_FILE_NAME)).size, before, 'the half record was cut off');
+    put(store, 'T', 'a3');
+    assert.deepEqual(rqis(store, 'T'), ['a1', 'a3']);
+    await store.close();
+    const reopened = await FileStore.open(dir);
+    assert.deepEqual(rqis(reopened, 'T'), ['a1', 'a3']);
+    await reopened.close();
+  });
+
+  it('when the cut-back fails too, the store refuses every later put instead of writing after a torn record', async () => {
+    const dir = temporaryDirectory();
+    const store = await FileStore.open(dir, { fsync: 'never' });
+    put(store, 'T', 'b1');
+    const realWrite = fs.writeSync;
+    await withFaultyFs(
+      {
+        writeSync: ((fd: number, buffer: Buffer, offset: number, length: number) => {
+          realWrite(fd, buffer, offset, Math.ceil(length / 2));
+          throw ioError('EIO');
+        }) as typeof fs.writeSync,
+        ftruncateSync: () => {
+          throw ioError('EIO');
+        },
+      },
+      () => assertRefused(store.put('T', primitive('b2'), later()), /write failed: EIO/),
+    );
+    assertRefused(store.put('T', primitive('b3'), later()), /store unavailable: .*could not be repaired/);
+    assert.deepEqual(rqis(store, 'T'), ['b1'], 'what was stored before stays deliverable');
+    await store.close();
+    // On disk: b1, then a torn half record, which the next open cuts off.
+    const reopened = await FileStore.open(dir);
+    assert.deepEqual(rqis(reopened, 'T'), ['b1']);
+    put(reopened, 'T', 'b4');
+    await reopened.close();
+    const again = await FileStore.open(dir);
+    assert.deepEqual(rqis(again, 'T'), ['b1', 'b4']);
+    await again.close();
+  });
+
+  it("a failed background fsync ('batch') stops new puts: their durability could not be promised", async () => {
+    const dir = temporaryDirectory();
+    const store = await FileStore.open(dir, { fsync: 'batch' });
+    await withFaultyFs(
+      {
+        fsyncSync: () => {
+          throw ioError('EIO');
+        },
+      },
+      async () => {
+        put(store, 'T', 'c1'); // accepted: in the kernel; the fsync follows within 50 ms
+        await new Promise((r) => setTimeout(r, 120));
+      },
+    );
+    assertRefused(store.put('T', primitive('c2'), later()), /store unavailable: EIO/);
+    assert.deepEqual(rqis(store, 'T'), ['c1']);
+    await store.close();
+  });
+
+  it('a failed removal write is kept in lastWriteError, not thrown; the entry comes back after a restart', async () => {
+    const dir = temporaryDirectory();
+    const store = await FileStore.open(dir, { fsync: 'never' });
+    const id = put(store, 'T', 'd1');
+    put(store, 'T', 'd2');
+    await withFaultyFs(
+      {
+        writeSync: () => {
+          throw ioError('ENOSPC');
+        },
+      },
+      () => store.remove(id),
+    );
+    assert.match(String(store.lastWriteError?.message), /ENOSPC/);
+    assert.deepEqual(rqis(store, 'T'), ['d2'], 'gone from memory at once');
+    await store.close();
+    const reopened = await FileStore.open(dir);
+    assert.deepEqual(rqis(reopened, 'T'), ['d1', 'd2'], 'delivered at least once: the removal never reached the log');
+    await reopened.close();
   });
 });
 
