@@ -81,3 +81,41 @@ test('kill -9 while notifications are buffered: after a restart and a reconnecti
   second.child.stdin!.end();
   await once(second.child, 'exit');
 });
+
+test('the journal compacts itself when dead records dominate, and a restart reads the compacted file', { timeout: 60_000 }, async () => {
+  const dataDir = tempDir(cleanup);
+  const journal = join(dataDir, 'resources.jsonl');
+  const first = await startCse({ port: 0, dataDir });
+  let firstClosed = false;
+  cleanup.add(async () => {
+    if (!firstClosed) await first.close();
+  });
+  const ae = await registeredAe(cleanup, first.urls[0]!, { rn: 'churner' });
+  await ae.send({ op: 1, to: 'cse-in/churner', ty: 3, pc: { 'm2m:cnt': { rn: 'c', mni: 3 } } });
+  // Each instance adds a put (and the container's put), and from the 4th on a del: over 1,000
+  // records for about ten live resources, so compaction must run, probably more than once.
+  let largest = 0;
+  for (let i = 0; i < 400; i++) {
+    assert.equal((await ae.send({ op: 1, to: 'cse-in/churner/c', ty: 4, pc: { 'm2m:cin': { rn: `i${i}`, con: `v${i}` } } })).rsc, 2001);
+    largest = Math.max(largest, readFileSync(journal, 'utf8').split('\n').length - 1);
+  }
+  const lines = readFileSync(journal, 'utf8').split('\n').filter((l) => l !== '');
+  assert.ok(largest >= 990, `the log came up to the compaction floor of 1,000 records (${largest})`);
+  // About ten live resources, then three records per instance since the compaction.
+  assert.ok(lines.length < largest / 3, `compacted: ${lines.length} records now, ${largest} before`);
+  const before = await ae.send({ op: 2, to: 'cse-in/churner/c', rcn: 4 });
+  await ae.registree.close();
+  await first.close();
+  firstClosed = true;
+
+  const second = await startCse({ port: 0, dataDir });
+  cleanup.add(() => second.close());
+  const again = client(cleanup, second.urls[0]!, { originator: ae.aei });
+  const after = await again.send({ op: 2, to: 'cse-in/churner/c', rcn: 4 });
+  assert.equal(after.rsc, 2000);
+  assert.deepEqual(after.pc?.['m2m:cnt']?.['m2m:cin']?.map((c) => c.con), ['v397', 'v398', 'v399']);
+  assert.deepEqual(after.pc, before.pc, 'the same container, instances and attributes after the restart');
+  // Parents come before children in the compacted file, so every line replays in order.
+  const order = readFileSync(journal, 'utf8').split('\n').filter((l) => l !== '').map((l) => (JSON.parse(l) as { put?: { rn?: string } }).put?.rn);
+  assert.ok(order.indexOf('churner') < order.indexOf('c') && order.indexOf('c') < order.indexOf('i399'));
+});
