@@ -1,24 +1,30 @@
 /**
  * Load: N registrees against one registrar process, ours (src/binding Registrar) vs a minimal
- * `ws` baseline speaking the same oneM2M JSON, in the same run.
+ * `ws` baseline speaking the same oneM2M JSON, in the same run; optionally the `floor`, a server
+ * with next to no JavaScript (bench/lib/floor-server.ts), as the bound no server can pass here.
  *
- *   npx tsx bench/load.ts [--clients 1000] [--procs P] [--rate 4000] [--seconds 10]
- *                         [--fanouts 5] [--impl ours,ws] [--out report.json] [--quick] [--markdown]
+ *   npx tsx bench/load.ts [--clients 1000] [--procs P] [--client lean|registree] [--rate 4000]
+ *                         [--seconds 10] [--depth 2 | --depth 1,2,4,8,16] [--fanouts 5]
+ *                         [--impl ours,ws[,floor]] [--out report.json] [--quick] [--markdown]
  *
  * For each implementation: a server process (node --expose-gc; bench/lib/load-server.ts) and P
- * client processes (bench/lib/load-client.ts; default one per 5,000 registrees) open N
- * connections with our Registree (the same client for both servers) and register. Then
+ * client processes (default one per 5,000 registrees) open N connections and register. The
+ * clients are the same for every server: `lean` (default; bench/lib/lean-client.ts, raw sockets
+ * that cost a fraction of a server's CPU per message, so that on one machine the server is what
+ * saturates) or `registree` (bench/lib/load-client.ts, our full Registree). Then
  *   (a) request/response round trips (retrieve → 2000) at --rate requests/s in total, open loop,
- *       for --seconds: achieved throughput, latency p50/p90/p99/max;
- *   (a2) saturation for --seconds/2: 2 requests in flight per registree, as fast as answered:
- *       the maximum throughput and its latency;
+ *       for --seconds: achieved throughput, latency p50/p90/p99/max (from when each was due);
+ *   (a2) saturation for --seconds/2 per depth: `depth` requests in flight per registree, the
+ *       next one sent as each answer arrives: the maximum throughput and its latency. A list of
+ *       depths prints a sweep table (pipelining is where batching writes pays);
  *   (b) --fanouts times, one notification from the server to all N (registrar.send to each id;
  *       the baseline ws.send to each socket), waiting for all N responses: time to deliver to all
  *       (answered), and per-notification latency from the start of the fan-out to receipt.
  * Server memory per connection: RSS and V8 heap after gc, after registration minus before any
- * connection, / N. Server CPU: CPU time / wall time of each phase (100% = one core).
+ * connection, / N. CPU: CPU time / wall time of each phase (100% = one core), for the server
+ * and for all client processes together.
  * 20,000 registrees: `--clients 20000 --procs 4`; each connection takes a descriptor in the
- * server, so `ulimit -n` must exceed N (the run stops at the limit and says so).
+ * server, so `ulimit -n` must exceed N plus the ~25 the server needs for itself.
  * `--quick`: 200 registrees, 2 s at 1,000/s, 2 fan-outs. `LOAD_PROF=DIR` writes a CPU profile of
  * each server process into DIR (`--cpu-prof`).
  */
@@ -34,7 +40,8 @@ const rate = Number(flagValue('rate', quick ? '1000' : '4000'));
 const seconds = Number(flagValue('seconds', quick ? '2' : '10'));
 const satSeconds = Math.max(1, Math.round(seconds / 2));
 const fanouts = Number(flagValue('fanouts', quick ? '2' : '5'));
-const depth = Number(flagValue('depth', '2'));
+/** Requests in flight per registree in the saturation phase; a list runs one phase per depth. */
+const depths = flagValue('depth', '2').split(',').map(Number);
 const clientKind = flagValue('client', 'lean') === 'registree' ? 'registree' : 'lean';
 const clientFile = clientKind === 'lean' ? 'bench/lib/lean-client.ts' : 'bench/lib/load-client.ts';
 const impls = flagValue('impl', 'ours,ws').split(',') as Impl[];
@@ -52,6 +59,14 @@ function percentiles(values: number[]): { p50: number; p90: number; p99: number;
   return { p50: at(0.5), p90: at(0.9), p99: at(0.99), max: s.length === 0 ? NaN : s[s.length - 1]!, n: s.length };
 }
 
+interface Saturation {
+  depth: number;
+  maxRate: number;
+  latencyMs: ReturnType<typeof percentiles>;
+  serverCpu: number;
+  clientCpu: number;
+}
+
 interface ImplResult {
   impl: string;
   connections: number;
@@ -59,7 +74,10 @@ interface ImplResult {
   connectSeconds: number;
   memoryPerConnection: { rss: number; heapUsed: number; external: number };
   rr: { targetRate: number; sent: number; ok: number; achieved: number; latencyMs: ReturnType<typeof percentiles>; serverCpu: number; clientCpu: number };
-  saturation: { depth: number; maxRate: number; latencyMs: ReturnType<typeof percentiles>; serverCpu: number; clientCpu: number };
+  /** The first depth of --depth (the table's columns). */
+  saturation: Saturation;
+  /** One entry per depth of --depth. */
+  sweep: Saturation[];
   fanout: { count: number; deliverAllMs: number[]; deliverAllMedianMs: number; delivered: number; expected: number; latencyMs: ReturnType<typeof percentiles>; serverCpu: number };
 }
 
@@ -104,20 +122,24 @@ async function runImpl(impl: Impl): Promise<ImplResult> {
     const ok = rr.reduce((s, r) => s + r.ok, 0);
 
     // (a2) saturation: as fast as the server answers, `depth` requests in flight per registree.
-    c0 = await cpu(server);
-    w0 = performance.now();
-    for (const c of children) c.send({ type: 'rr', seconds: satSeconds, rate: 1e7, maxOutstanding: Math.ceil((depth * clients) / children.length) });
-    const sat = await Promise.all(children.map((c) => expect<{ sent: number; ok: number; latencies: number[]; cpu: number }>(c, 'rr', (satSeconds + 60) * 1000)));
-    const satWall = (performance.now() - w0) / 1000;
-    const satCpu = ((await cpu(server)) - c0) / satWall;
-    const satOk = sat.reduce((s, r) => s + r.ok, 0);
-    const saturation = {
-      depth,
-      maxRate: satOk / satSeconds,
-      latencyMs: percentiles(sat.flatMap((r) => r.latencies)),
-      serverCpu: satCpu,
-      clientCpu: sat.reduce((s, r) => s + r.cpu, 0) / satWall,
-    };
+    const sweep: Saturation[] = [];
+    for (const depth of depths) {
+      c0 = await cpu(server);
+      w0 = performance.now();
+      for (const c of children) c.send({ type: 'rr', seconds: satSeconds, rate: 1e7, maxOutstanding: Math.ceil((depth * clients) / children.length) });
+      const sat = await Promise.all(children.map((c) => expect<{ sent: number; ok: number; latencies: number[]; cpu: number }>(c, 'rr', (satSeconds + 60) * 1000)));
+      const satWall = (performance.now() - w0) / 1000;
+      const satCpu = ((await cpu(server)) - c0) / satWall;
+      const satOk = sat.reduce((s, r) => s + r.ok, 0);
+      sweep.push({
+        depth,
+        maxRate: satOk / satSeconds,
+        latencyMs: percentiles(sat.flatMap((r) => r.latencies)),
+        serverCpu: satCpu,
+        clientCpu: sat.reduce((s, r) => s + r.cpu, 0) / satWall,
+      });
+      if (depths.length > 1) console.log(`  ${impl}: depth ${depth}: ${fmtNum(satOk / satSeconds)} rr/s`);
+    }
 
     // (b) fan-out
     const deliverAllMs: number[] = [];
@@ -144,7 +166,8 @@ async function runImpl(impl: Impl): Promise<ImplResult> {
       connectSeconds,
       memoryPerConnection: { rss: (after.rss - before.rss) / n, heapUsed: (after.heapUsed - before.heapUsed) / n, external: (after.external - before.external) / n },
       rr: { targetRate: rate, sent, ok, achieved: ok / seconds, latencyMs: percentiles(latencies), serverCpu: rrCpu, clientCpu: rr.reduce((s, r) => s + r.cpu, 0) / rrWall },
-      saturation,
+      saturation: sweep[0]!,
+      sweep,
       fanout: { count: fanouts, deliverAllMs, deliverAllMedianMs: sortedAll[Math.floor(sortedAll.length / 2)] ?? NaN, delivered, expected: fanouts * registered, latencyMs: percentiles(notes), serverCpu: fanCpu },
     };
   } finally {
@@ -153,7 +176,7 @@ async function runImpl(impl: Impl): Promise<ImplResult> {
   }
 }
 
-console.log(`\n== load: ${clients} registrees (${clientKind} clients) in ${procs} client process(es); round trips at ${rate}/s for ${seconds} s, saturation with ${depth} in flight per registree; ${fanouts} fan-outs; ours (${bindingSource}) vs ws ${wsVersion}; node ${process.version} ==`);
+console.log(`\n== load: ${clients} registrees (${clientKind} clients) in ${procs} client process(es); round trips at ${rate}/s for ${seconds} s, saturation with ${depths.join(', ')} in flight per registree; ${fanouts} fan-outs; ours (${bindingSource}) vs ws ${wsVersion}; node ${process.version} ==`);
 const started = Date.now();
 const results: ImplResult[] = [];
 for (const impl of impls) results.push(await runImpl(impl));
@@ -209,12 +232,34 @@ if (floor !== undefined && ws !== undefined) {
   ratios = { ...ratios, floorMaxThroughputOverWs: floor.saturation.maxRate / ws.saturation.maxRate, floorFanoutSpeedupWsTimeOverFloor: ws.fanout.deliverAllMedianMs / floor.fanout.deliverAllMedianMs };
   console.log(`floor (no-JS lower bound): max throughput floor/ws ${fmtRatio(ratios.floorMaxThroughputOverWs!)}, fan-out ws time/floor time ${fmtRatio(ratios.floorFanoutSpeedupWsTimeOverFloor!)}`);
 }
+if (depths.length > 1) {
+  // Saturated throughput by pipelining depth, each implementation against ws.
+  const wsAt = (d: number): Saturation | undefined => ws?.sweep.find((x) => x.depth === d);
+  const sweepHead = ['depth', ...results.flatMap((r) => [`${r.impl} rr/s`, `${r.impl} p99 ms`, `${r.impl} srv cpu`]), ...results.filter((r) => r.impl !== 'ws').map((r) => `${r.impl}/ws`)];
+  const sweepRows = depths.map((d) => [
+    String(d),
+    ...results.flatMap((r) => {
+      const x = r.sweep.find((y) => y.depth === d)!;
+      return [fmtNum(x.maxRate), ms(x.latencyMs.p99), `${Math.round(x.serverCpu * 100)}%`];
+    }),
+    ...results.filter((r) => r.impl !== 'ws').map((r) => {
+      const w = wsAt(d);
+      return w === undefined ? '-' : fmtRatio(r.sweep.find((y) => y.depth === d)!.maxRate / w.maxRate);
+    }),
+  ]);
+  console.log('');
+  printTable(sweepHead, sweepRows);
+  if (markdown) {
+    console.log('');
+    printMarkdown(sweepHead, sweepRows);
+  }
+}
 if (markdown) {
   console.log('');
   printMarkdown(head, rows);
 }
 if (out !== '') {
-  writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), node: process.version, engine: bindingSource, ws: wsVersion, options: { clients, client: clientKind, procs, rate, seconds, depth, fanouts }, results, ratios }, null, 2));
+  writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), node: process.version, engine: bindingSource, ws: wsVersion, options: { clients, client: clientKind, procs, rate, seconds, depths, fanouts }, results, ratios }, null, 2));
   console.log(`report: ${out}`);
 }
 console.log(`(${((Date.now() - started) / 1000).toFixed(1)} s)`);

@@ -8,6 +8,9 @@
  *   load-19900.json   bench/load.ts --clients 19900 --procs 4 --out ...  → load-latency.svg
  *   fanout-10k.json   bench/load.ts --clients 10000 ... --out ...        → fanout.svg (with load-19900),
  *                                                                         fanout-runs.svg
+ *   load-10k-sweep.json bench/load.ts --clients 10000 --depth 1,2,4,8,16 --impl ours,ws,floor
+ *                                                                       → depth-sweep.svg, depth-sweep-p99.svg
+ *   soak-3600s.json   bench/soak.ts --seconds 3600 --out ...             → soak-heap-3600.svg
  *   soak-600s.json    bench/soak.ts --out ...                            → soak-heap.svg
  *                     (--soak-window-from 380: start of the second fitted window, seconds)
  *   fuzz-long.json    bench/fuzz.ts --target all --out ...               → fuzz-cases.svg
@@ -37,6 +40,7 @@ interface LoadImpl {
   connections: number;
   rr: { achieved: number; latencyMs: Pct };
   saturation: { maxRate: number; latencyMs: Pct };
+  sweep?: Array<{ depth: number; maxRate: number; latencyMs: Pct }>;
   fanout: { deliverAllMs: number[]; deliverAllMedianMs: number; latencyMs: Pct };
 }
 interface LoadReport {
@@ -123,6 +127,42 @@ if (fan !== undefined) {
   );
 }
 
+const FLOOR = '#7f7f7f';
+const colorOf = (impl: string): string => (impl === 'ours' ? OURS : impl === 'ws' ? WS : FLOOR);
+const nameOf = (impl: string): string => (impl === 'ours' ? 'ours' : impl === 'ws' ? 'ws baseline' : 'floor (no-JS server)');
+
+const sweep = read<LoadReport>('load-10k-sweep.json');
+if (sweep !== undefined) {
+  const depths = sweep.results[0]?.sweep?.map((x) => x.depth) ?? [];
+  const at = (r: LoadImpl, d: number) => r.sweep?.find((x) => x.depth === d);
+  const ws = sweep.results.find((r) => r.impl === 'ws');
+  const ratio = (r: LoadImpl, d: number): string => {
+    const w = ws === undefined ? undefined : at(ws, d);
+    const x = at(r, d);
+    return w === undefined || x === undefined || r.impl === 'ws' ? '' : ` ${(x.maxRate / w.maxRate).toFixed(2)}x`;
+  };
+  write(
+    'depth-sweep.svg',
+    barChart({
+      title: `Saturated round trips by requests in flight per registree (${fmtTick(sweep.options.clients)} registrees)`,
+      yLabel: 'round trips / s',
+      groups: depths.map((d) => `${d} in flight\n${sweep.results.filter((r) => r.impl !== 'ws').map((r) => `${r.impl}${ratio(r, d)}`).join(', ')}`),
+      series: sweep.results.map((r) => ({ label: nameOf(r.impl), color: colorOf(r.impl), values: depths.map((d) => at(r, d)?.maxRate ?? NaN) })),
+      format: (v) => fmtTick(Math.round(v)),
+    }),
+  );
+  write(
+    'depth-sweep-p99.svg',
+    barChart({
+      title: `p99 latency when saturated, by requests in flight (${fmtTick(sweep.options.clients)} registrees; lower is better)`,
+      yLabel: 'p99 ms',
+      groups: depths.map((d) => `${d} in flight`),
+      series: sweep.results.map((r) => ({ label: nameOf(r.impl), color: colorOf(r.impl), values: depths.map((d) => at(r, d)?.latencyMs.p99 ?? NaN) })),
+      format: fmtMs,
+    }),
+  );
+}
+
 interface SoakReport {
   seconds: number;
   heapSamples: Array<[number, number]>;
@@ -162,6 +202,8 @@ function plotSoak(report: string, figure: string, from: number): void {
 plotSoak('soak-600s.json', 'soak-heap.svg', Number(flag('soak-window-from', '380')));
 // The rerun with receipts in byte arrays off the JS heap.
 plotSoak('soak-600s-offheap.json', 'soak-heap-offheap.svg', 120);
+// One hour: the second fit starts after the first 10 minutes.
+plotSoak('soak-3600s.json', 'soak-heap-3600.svg', 600);
 
 interface FuzzRun {
   seconds: number;
