@@ -91,7 +91,8 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
   private readonly maxConcurrent: number;
   private readonly decodeOptions: DecodeOptions | undefined;
   private readonly log: Logger;
-  private readonly pending = new Map<string, Pending>();
+  /** Requests awaiting a response, by rqi. Shared empty map until the first request (most AEs never receive one). */
+  private pending: Map<string, Pending> = NO_PENDING;
   private handling = 0;
   private pausedForHandler = false;
   private closed = false;
@@ -106,7 +107,7 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
     this.maxPending = options.maxPendingRequests ?? ENDPOINT_DEFAULTS.maxPendingRequests;
     this.maxConcurrent = options.maxConcurrentRequests ?? ENDPOINT_DEFAULTS.maxConcurrentRequests;
     // Text frames reach us already UTF-8-validated by the engine: the codec need not scan again.
-    this.decodeOptions = this.binary ? options.decodeOptions : { ...options.decodeOptions, utf8Validated: true };
+    this.decodeOptions = this.binary ? options.decodeOptions : textDecodeOptions(options.decodeOptions);
     this.log = options.logger ?? silentLogger;
     this.label = options.label ?? ws.socket.remoteAddress ?? 'peer';
     ws.on('message', (data, isBinary) => this.onMessage(data, isBinary));
@@ -141,6 +142,7 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
     return new Promise((resolve) => {
       const pending = new Pending(this, rqi, resolve);
       pending.deadlineKey = addDeadline(pending, expires);
+      if (this.pending === NO_PENDING) this.pending = new Map();
       this.pending.set(rqi, pending);
     });
   }
@@ -272,6 +274,26 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
     this.emit('close', code, reason, error);
   }
 }
+
+/**
+ * The decode options for text frames: the caller's, plus `utf8Validated`. Derived once per
+ * options object, so the thousands of endpoints of one registrar share one (and the codec's
+ * resolved form of it) instead of holding a copy each.
+ */
+const textOptions = new WeakMap<DecodeOptions, DecodeOptions>();
+const DEFAULT_TEXT_OPTIONS: DecodeOptions = Object.freeze({ utf8Validated: true });
+function textDecodeOptions(options: DecodeOptions | undefined): DecodeOptions {
+  if (options === undefined) return DEFAULT_TEXT_OPTIONS;
+  let derived = textOptions.get(options);
+  if (derived === undefined) {
+    derived = { ...options, utf8Validated: true };
+    textOptions.set(options, derived);
+  }
+  return derived;
+}
+
+/** Never written: `Endpoint.pending` is replaced by a map of its own before the first set. */
+const NO_PENDING = new Map<string, Pending>();
 
 const localResponses = new WeakSet<ResponsePrimitive>();
 

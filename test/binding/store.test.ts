@@ -445,7 +445,7 @@ describe('FileStore: write failures (injected)', () => {
     await withFaultyFs(
       {
         // Half of the record reaches the file, then the disk is full.
-        writeSync: ((fd: number, buffer: Buffer, offset: number, length: number) => (++calls === 1 ? realWrite(fd, buffer, offset, Math.ceil(length / 2)) : (() => { throw ioError('ENOSPC'); })())) as typeof fs.writeSync,
+        writeSync: ((fd: number, buffer: Buffer, offset: number, length: number) => (++calls === 1 ? realWrite(fd, buffer, offset, Math.ceil(length / 2)) : (() => { throw ioError('ENOSPC'); })())) as unknown as typeof fs.writeSync,
       },
       () => {
         const refused = store.put('T', primitive('a2'), later());
@@ -472,7 +472,7 @@ describe('FileStore: write failures (injected)', () => {
         writeSync: ((fd: number, buffer: Buffer, offset: number, length: number) => {
           realWrite(fd, buffer, offset, Math.ceil(length / 2));
           throw ioError('EIO');
-        }) as typeof fs.writeSync,
+        }) as unknown as typeof fs.writeSync,
         ftruncateSync: () => {
           throw ioError('EIO');
         },
