@@ -110,8 +110,10 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
     this.decodeOptions = this.binary ? options.decodeOptions : textDecodeOptions(options.decodeOptions);
     this.log = options.logger ?? silentLogger;
     this.label = options.label ?? ws.socket.remoteAddress ?? 'peer';
-    ws.on('message', (data, isBinary) => this.onMessage(data, isBinary));
-    ws.on('close', (code, reason, error) => this.onClose(code, reason, error));
+    // Module-level listeners that find the endpoint through the socket: no closures per connection.
+    (ws as OwnedWebSocket)[kEndpoint] = this;
+    ws.on('message', wsOnMessage);
+    ws.on('close', wsOnClose);
   }
 
   get isOpen(): boolean {
@@ -163,7 +165,8 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
 
   // ---- incoming -------------------------------------------------------------------------
 
-  private onMessage(data: Buffer, isBinary: boolean): void {
+  /** @internal */
+  onMessage(data: Buffer, isBinary: boolean): void {
     if (isBinary !== this.binary) {
       const expected = this.binary ? 'binary' : 'text';
       this.answerUndecodable(ResponseStatusCode.BAD_REQUEST, undefined, `${this.serialization.toUpperCase()} primitives travel in ${expected} frames`);
@@ -266,7 +269,8 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
     return true;
   }
 
-  private onClose(code: number, reason: string, error?: Error): void {
+  /** @internal */
+  onClose(code: number, reason: string, error?: Error): void {
     this.closed = true;
     for (const rqi of [...this.pending.keys()]) {
       this.settle(rqi, localResponse(ResponseStatusCode.TARGET_NOT_REACHABLE, rqi, 'Connection closed before the response'));
@@ -290,6 +294,15 @@ function textDecodeOptions(options: DecodeOptions | undefined): DecodeOptions {
     textOptions.set(options, derived);
   }
   return derived;
+}
+
+const kEndpoint = Symbol('onem2m-ws.Endpoint');
+type OwnedWebSocket = WebSocket & { [kEndpoint]: Endpoint };
+function wsOnMessage(this: WebSocket, data: Buffer, isBinary: boolean): void {
+  (this as OwnedWebSocket)[kEndpoint].onMessage(data, isBinary);
+}
+function wsOnClose(this: WebSocket, code: number, reason: string, error?: Error): void {
+  (this as OwnedWebSocket)[kEndpoint].onClose(code, reason, error);
 }
 
 /** Never written: `Endpoint.pending` is replaced by a map of its own before the first set. */

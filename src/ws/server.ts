@@ -118,7 +118,7 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
     }
     const httpHead: HttpHead = { startLine: [req.method ?? '', req.url ?? '', `HTTP/${req.httpVersion}`], headers };
     socket.on('error', onSocketError);
-    this.upgradeSafely(socket, httpHead, head);
+    this.upgradeSafely(socket, httpHead, head, null);
   }
 
   /** Reads and answers the handshake on a raw socket (what `listen()` does for each one). */
@@ -135,6 +135,12 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
       parser = null;
       socket.off('data', onData);
     };
+    // Removed once the connection is up (upgrade()), so that none of these closures stays
+    // attached to the socket for the life of the connection.
+    const onClose = (): void => {
+      done();
+      this.pending.delete(socket);
+    };
     const onData = (chunk: Buffer): void => {
       if (parser === null) return;
       let result;
@@ -148,14 +154,11 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
       if (result === null) return;
       done();
       socket.pause(); // frames that follow wait in the socket until the WebSocket reads them
-      this.upgradeSafely(socket, result.head, result.rest);
+      this.upgradeSafely(socket, result.head, result.rest, onClose);
     };
     socket.on('data', onData);
     socket.on('error', onSocketError);
-    socket.once('close', () => {
-      done();
-      this.pending.delete(socket);
-    });
+    socket.on('close', onClose);
   }
 
   /** Stops listening and closes every connection with 1001 (going away). */
@@ -171,13 +174,13 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
   }
 
   /** An unexpected failure while upgrading is a 500 for that peer, never a process crash. */
-  private upgradeSafely(socket: Socket, head: HttpHead, rest: Buffer): void {
-    this.upgrade(socket, head, rest).catch((err: unknown) => {
+  private upgradeSafely(socket: Socket, head: HttpHead, rest: Buffer, onPendingClose: (() => void) | null): void {
+    this.upgrade(socket, head, rest, onPendingClose).catch((err: unknown) => {
       this.reject(socket, new HandshakeError(500, `Internal error: ${err instanceof Error ? err.message : String(err)}`));
     });
   }
 
-  private async upgrade(socket: Socket, head: HttpHead, rest: Buffer): Promise<void> {
+  private async upgrade(socket: Socket, head: HttpHead, rest: Buffer, onPendingClose: (() => void) | null): Promise<void> {
     let request;
     try {
       request = checkUpgradeRequest(head);
@@ -227,10 +230,11 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
     }
 
     this.pending.delete(socket);
+    if (onPendingClose !== null) socket.off('close', onPendingClose);
     socket.write(buildAcceptResponse(request.key, decision.protocol, extensions, decision.headers));
     const ws = new WebSocket(socket, { isServer: true, protocol: decision.protocol, extensions, compressor, head: rest }, this.connectionOptions);
     this.clients.add(ws);
-    ws.once('close', () => this.clients.delete(ws));
+    ws.on('close', () => this.clients.delete(ws)); // emitted once; `on` saves once()'s wrapper
     this.emit('connection', ws, info);
   }
 
