@@ -21,7 +21,7 @@ import type { TLSSocket } from 'node:tls';
 import type { WebSocket } from '../ws/connection.js';
 import { WebSocketServer, type HandshakeDecision, type HandshakeRequest, type ServerOptions } from '../ws/server.js';
 import { ResponseStatusCode, type RequestPrimitive, type ResponsePrimitive, type Serialization } from '../primitives/index.js';
-import { Endpoint, isLocalResponse, isRegistration, localResponse, type EndpointOptions } from './endpoint.js';
+import { Endpoint, isLocalResponse, isRegistration, localResponse, type EndpointOptions, type RequestHandler } from './endpoint.js';
 import { silentLogger, type Logger } from './log.js';
 import { MemoryStore } from './store/memory.js';
 import type { PrimitiveStore, StoredEntry } from './store/types.js';
@@ -55,6 +55,25 @@ export class RegistreeConnection {
   get protocol(): string {
     return this.endpoint.ws.protocol;
   }
+}
+
+/** The RequestContext of one connection. */
+class ConnectionContext implements RequestContext {
+  constructor(
+    readonly connection: RegistreeConnection,
+    readonly registrar: Registrar,
+  ) {}
+
+  associate(id: string, kind: RegistreeKind): void {
+    this.registrar.associateForHost(this.connection, id, kind);
+  }
+}
+
+const kContext = Symbol('onem2m-ws.RequestContext');
+type OwnedEndpoint = Endpoint & { [kContext]: ConnectionContext };
+function endpointOnClose(this: Endpoint, code: number, reason: string): void {
+  const context = (this as OwnedEndpoint)[kContext];
+  context.registrar.onClose(context.connection, code, reason);
 }
 
 export interface RequestContext {
@@ -132,6 +151,11 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
   private readonly log: Logger;
   /** Whether per-primitive debug lines are wanted (formatting them costs on the hot path). */
   private readonly debug: boolean;
+  /** The request handler of every endpoint: gating, then the host's handler. */
+  private readonly gateHandler: RequestHandler = (request, endpoint) => {
+    const context = (endpoint as OwnedEndpoint)[kContext];
+    return this.gate(context.connection, context, request);
+  };
   private readonly byId = new Map<string, RegistreeConnection>();
   private readonly connections = new Set<RegistreeConnection>();
   /** Registrees whose buffered primitives are being delivered: new sends queue behind. */
@@ -240,16 +264,11 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
     const tlsIdentity = socket.encrypted === true ? (this.options.tlsIdentity ?? certificateName)(socket) : undefined;
     const connection = new RegistreeConnection(endpoint, request, tlsIdentity);
     this.connections.add(connection);
-    // One context per connection, handed to the host with every request.
-    const context: RequestContext = {
-      connection,
-      registrar: this,
-      associate: (id, kind) => {
-        if (connection.id !== id && connection.endpoint.isOpen) this.associate(connection, id, kind);
-      },
-    };
-    endpoint.handler = (req) => this.gate(connection, context, req);
-    endpoint.on('close', (code, reason) => this.onClose(connection, code, reason));
+    // Per connection: one context object, and no closures (the handler and the close listener
+    // are shared and find the connection through the endpoint).
+    (endpoint as OwnedEndpoint)[kContext] = new ConnectionContext(connection, this);
+    endpoint.handler = this.gateHandler;
+    endpoint.on('close', endpointOnClose);
     this.log.info(`connection from ${request.remoteAddress ?? '?'} (${ws.protocol}${ws.extensions ? `, ${ws.extensions}` : ''})`);
     this.emit('connection', connection);
     this.armIdleTimer(connection);
@@ -260,7 +279,8 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
     if (claimed !== undefined) void this.associateIfRegistered(connection, claimed);
   }
 
-  private onClose(connection: RegistreeConnection, code: number, reason: string): void {
+  /** @internal (the shared close listener of the endpoints) */
+  onClose(connection: RegistreeConnection, code: number, reason: string): void {
     this.connections.delete(connection);
     const id = connection.id;
     if (id !== undefined && this.byId.get(id) === connection) this.byId.delete(id);
@@ -314,6 +334,11 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
     if (check === undefined || !(await check(originator))) return false;
     if (connection.id === undefined && connection.endpoint.isOpen) this.associate(connection, originator, originator.startsWith('/') ? 'cse' : 'ae');
     return connection.id === originator;
+  }
+
+  /** @internal (RequestContext.associate) */
+  associateForHost(connection: RegistreeConnection, id: string, kind: RegistreeKind): void {
+    if (connection.id !== id && connection.endpoint.isOpen) this.associate(connection, id, kind);
   }
 
   private associate(connection: RegistreeConnection, id: string, kind: RegistreeKind): void {
