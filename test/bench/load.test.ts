@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 
 interface Report {
-  options: { clients: number; client: string; depth: number };
+  options: { clients: number; client: string; depths: number[] };
   results: Array<{
     impl: string;
     connections: number;
@@ -32,7 +32,7 @@ test('load tool: lean clients against ours, ws and the floor; every phase answer
     const args = ['--import', 'tsx', 'bench/load.ts', '--clients', '40', '--procs', '1', '--seconds', '1', '--rate', '200', '--fanouts', '2', '--depth', '3', '--impl', 'ours,ws,floor', '--out', out];
     await promisify(execFile)(process.execPath, args, { timeout: 170_000 });
     const report = JSON.parse(readFileSync(out, 'utf8')) as Report;
-    assert.deepEqual([report.options.client, report.options.depth], ['lean', 3]);
+    assert.deepEqual([report.options.client, report.options.depths], ['lean', [3]]);
     assert.deepEqual(report.results.map((r) => r.impl), ['ours', 'ws', 'floor']);
     for (const r of report.results) {
       assert.equal(r.connections, 40, `${r.impl}: registered`);
