@@ -10,10 +10,11 @@
  *   closes its connection and reopens it after 0..`awayMs` (associated again through
  *   X-M2M-Origin, no second registration).
  * - The sender sends `rate` notifications/s in all, to random registrees, numbered 1, 2, 3 ...
- *   per registree. When `send` resolves with a local response (the connection failed while the
- *   request was in flight, so we cannot know whether it arrived) the notification is sent again:
- *   that is what an application must do for at-least-once, and it is where a duplicate could
- *   come from. Duplicates are counted, never filtered.
+ *   per registree. A notification whose connection fails while it is in flight goes back into
+ *   the registrar's store (`buffered`) and is delivered again: that is where a duplicate could
+ *   come from. Should `send` still resolve with a local response (the store refused it), the
+ *   notification is sent again, as an at-least-once application must. Duplicates are counted,
+ *   never filtered.
  * - At the end (sending stopped, everyone reconnected, buffers drained): per registree, every
  *   number from 1 to the last one sent arrived exactly once and in order; violations are counted
  *   (lost, duplicated, out of order).

@@ -160,6 +160,11 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
   private readonly connections = new Set<RegistreeConnection>();
   /** Registrees whose buffered primitives are being delivered: new sends queue behind. */
   private readonly flushing = new Set<string>();
+  /**
+   * Per registree with direct sends (not from the store) in flight: how many, and the sends
+   * waiting for them to settle because the connection went away meanwhile (see send()).
+   */
+  private readonly inFlight = new Map<string, { count: number; held: Array<() => void> }>();
   private readonly expiryTimer: NodeJS.Timeout;
 
   constructor(options: RegistrarOptions) {
@@ -197,16 +202,55 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
   /**
    * Sends a request to a registree: over its connection when it has one (`delivered`, with the
    * response), else into the store (`buffered`), or `refused` with a 5103 response saying why.
+   *
+   * A request whose connection fails while it is in flight goes back into the store (`buffered`)
+   * unless `buffer` is false: the peer may or may not have got it, so it is delivered again when
+   * the registree is back (at least once). It stays ahead of every request sent after it: while
+   * requests to a registree are in flight on a connection that is going away, later sends wait
+   * until those have settled before they are buffered.
    */
   async send(to: string, request: RequestPrimitive, options: { buffer?: boolean } = {}): Promise<SendResult> {
     const connection = this.byId.get(to);
     if (connection !== undefined && connection.endpoint.isOpen && !this.flushing.has(to)) {
-      if (this.debug) this.log.debug(`→ ${to} op=${request.op} rqi=${request.rqi}`);
-      return { status: 'delivered', response: await connection.endpoint.request(request) };
+      return this.sendDirect(to, connection, request, options.buffer !== false);
     }
     if (options.buffer === false) {
       return { status: 'refused', response: localResponse(ResponseStatusCode.TARGET_NOT_REACHABLE, request.rqi, `${to} is not connected`) };
     }
+    const inFlight = this.inFlight.get(to);
+    if (inFlight !== undefined) {
+      await new Promise<void>((release) => inFlight.held.push(release));
+      return this.send(to, request, options);
+    }
+    return this.buffer(to, request);
+  }
+
+  /** Over the connection; back into the store if the connection fails before the response. */
+  private async sendDirect(to: string, connection: RegistreeConnection, request: RequestPrimitive, rebuffer: boolean): Promise<SendResult> {
+    if (this.debug) this.log.debug(`→ ${to} op=${request.op} rqi=${request.rqi}`);
+    let inFlight = this.inFlight.get(to);
+    if (inFlight === undefined) {
+      inFlight = { count: 0, held: [] };
+      this.inFlight.set(to, inFlight);
+    }
+    inFlight.count++;
+    const response = await connection.endpoint.request(request);
+    try {
+      if (rebuffer && isLocalResponse(response) && !connection.endpoint.isOpen) {
+        this.log.info(`rqi=${request.rqi} for ${to} was in flight when its connection failed: buffered again`);
+        const buffered = this.buffer(to, request);
+        if (buffered.status === 'buffered') return buffered;
+      }
+      return { status: 'delivered', response };
+    } finally {
+      if (--inFlight.count === 0) {
+        this.inFlight.delete(to);
+        for (const release of inFlight.held) release();
+      }
+    }
+  }
+
+  private buffer(to: string, request: RequestPrimitive): SendResult {
     const now = Date.now();
     const expiresAt = resolveTimestamp(request.rqet, now) ?? now + (this.options.bufferLifetime ?? 24 * 3600_000);
     if (expiresAt <= now) {

@@ -137,6 +137,51 @@ test('routing: delivered when connected; buffered while away, then delivered in 
   assert.equal(delivered.length >= 20, true);
 });
 
+test('a request lost with its connection goes back into the store, ahead of what was sent after it', async () => {
+  const { registrar, url } = await startRegistrar();
+  const got: string[] = [];
+  const con = (req: RequestPrimitive) => String((req.pc?.['m2m:sgn'] as { nev?: { rep?: { 'm2m:cin'?: { con?: string } } } })?.nev?.rep?.['m2m:cin']?.con);
+  const ae = registree(url, {
+    handler: (req) => {
+      got.push(con(req));
+      // The first copy of n1 is never answered: it is in flight when the connection goes.
+      return got.length === 1 ? new Promise(() => {}) : { rsc: 2000, rqi: req.rqi };
+    },
+  });
+  await ae.send(createAe());
+  await waitFor(() => registrar.connectedIds().includes('Cae1'));
+  const n1 = registrar.send('Cae1', notify('Cae1', 1));
+  await waitFor(() => got.length === 1, 5000, 'n1 at the registree');
+  // The registrar closes the connection; until the TCP close, n1 is in flight and its fate unknown.
+  registrar.connectionOf('Cae1')!.endpoint.close(1000, 'test');
+  const n2 = registrar.send('Cae1', notify('Cae1', 2)); // during the closing handshake
+  const [r1, r2] = await Promise.all([n1, n2]);
+  assert.equal(r1.status, 'buffered', 'n1 lost in flight is buffered again, not handed back as 5103');
+  assert.equal(r2.status, 'buffered');
+  assert.deepEqual(registrar.store.pending('Cae1').map((e) => con(e.primitive)), ['n1', 'n2'], 'n1 stays ahead of n2');
+  const n3 = registrar.send('Cae1', notify('Cae1', 3), { buffer: false });
+  assert.equal((await n3).status, 'refused');
+
+  await ae.open(); // reconnects with X-M2M-Origin: the store is flushed in order
+  await waitFor(() => got.length === 3, 5000, 'redelivery');
+  assert.deepEqual(got, ['n1', 'n1', 'n2'], 'at least once, and in order');
+  await waitFor(() => registrar.store.stats().entries === 0);
+});
+
+test('with buffer: false a request lost with its connection is answered 5103, not buffered', async () => {
+  const { registrar, url } = await startRegistrar();
+  const ae = registree(url, { handler: () => new Promise(() => {}) });
+  await ae.send(createAe());
+  await waitFor(() => registrar.connectedIds().includes('Cae1'));
+  const lost = registrar.send('Cae1', notify('Cae1', 1), { buffer: false });
+  await new Promise((r) => setTimeout(r, 50));
+  registrar.connectionOf('Cae1')!.endpoint.close(1000, 'test');
+  const r = await lost;
+  assert.equal(r.status, 'delivered');
+  assert.equal(r.status === 'delivered' && r.response?.rsc, 5103);
+  assert.equal(registrar.store.stats().entries, 0);
+});
+
 test('refused: not buffered on request, expired already, or buffer full (5103 with the reason)', async () => {
   const { registrar } = await startRegistrar({ store: new MemoryStore({ maxPerTarget: 2 }) });
   const noBuffer = await registrar.send('Cgone', notify('Cgone', 1), { buffer: false });
