@@ -228,6 +228,8 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
   /** Over the connection; back into the store if the connection fails before the response. */
   private async sendDirect(to: string, connection: RegistreeConnection, request: RequestPrimitive, rebuffer: boolean): Promise<SendResult> {
     if (this.debug) this.log.debug(`→ ${to} op=${request.op} rqi=${request.rqi}`);
+    // Not to be buffered again: nothing to keep later sends behind (fan-outs take this path).
+    if (!rebuffer) return { status: 'delivered', response: await connection.endpoint.request(request) };
     let inFlight = this.inFlight.get(to);
     if (inFlight === undefined) {
       inFlight = { count: 0, held: [] };
@@ -236,7 +238,7 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
     inFlight.count++;
     const response = await connection.endpoint.request(request);
     try {
-      if (rebuffer && isLocalResponse(response) && !connection.endpoint.isOpen) {
+      if (isLocalResponse(response) && !connection.endpoint.isOpen) {
         this.log.info(`rqi=${request.rqi} for ${to} was in flight when its connection failed: buffered again`);
         const buffered = this.buffer(to, request);
         if (buffered.status === 'buffered') return buffered;
