@@ -241,7 +241,12 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
       if (isLocalResponse(response) && !connection.endpoint.isOpen) {
         this.log.info(`rqi=${request.rqi} for ${to} was in flight when its connection failed: buffered again`);
         const buffered = this.buffer(to, request);
-        if (buffered.status === 'buffered') return buffered;
+        if (buffered.status === 'buffered') {
+          // The registree may already be back on a newer connection, flushed before this entry
+          // existed: flush again, so that it goes first and does not wait for the next reconnect.
+          if (this.byId.get(to)?.endpoint.isOpen === true) void this.flush(to);
+          return buffered;
+        }
       }
       return { status: 'delivered', response };
     } finally {

@@ -168,6 +168,38 @@ test('a request lost with its connection goes back into the store, ahead of what
   await waitFor(() => registrar.store.stats().entries === 0);
 });
 
+test('a request lost with an old connection after the registree is back on a new one is delivered at once', async () => {
+  const { registrar, url } = await startRegistrar();
+  const got: string[] = [];
+  const con = (req: RequestPrimitive) => String((req.pc?.['m2m:sgn'] as { nev?: { rep?: { 'm2m:cin'?: { con?: string } } } })?.nev?.rep?.['m2m:cin']?.con);
+  const first = registree(url, {
+    handler: (req) => {
+      got.push(`first:${con(req)}`);
+      return new Promise(() => {}); // never answers: n1 stays in flight
+    },
+  });
+  await first.send(createAe());
+  await waitFor(() => registrar.connectedIds().includes('Cae1'));
+  const n1 = registrar.send('Cae1', notify('Cae1', 1));
+  await waitFor(() => got.length === 1, 5000, 'n1 at the first connection');
+  // A second connection for the same AE: its association closes the first, with n1 in flight.
+  const second = registree(url, {
+    originator: 'Cae1',
+    handler: (req) => {
+      got.push(`second:${con(req)}`);
+      return { rsc: 2000, rqi: req.rqi };
+    },
+  });
+  await second.open();
+  assert.equal((await n1).status, 'buffered');
+  await waitFor(() => got.length === 2, 5000, 'n1 redelivered on the second connection without another reconnect');
+  assert.deepEqual(got, ['first:n1', 'second:n1']);
+  const n2 = await registrar.send('Cae1', notify('Cae1', 2));
+  assert.ok(n2.status === 'delivered' || n2.status === 'buffered');
+  await waitFor(() => got.length === 3);
+  assert.deepEqual(got, ['first:n1', 'second:n1', 'second:n2']);
+});
+
 test('with buffer: false a request lost with its connection is answered 5103, not buffered', async () => {
   const { registrar, url } = await startRegistrar();
   const ae = registree(url, { handler: () => new Promise(() => {}) });
