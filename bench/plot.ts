@@ -15,7 +15,7 @@
  *                     (--soak-window-from 380: start of the second fitted window, seconds)
  *   fuzz-long.json    bench/fuzz.ts --target all --out ...               → fuzz-cases.svg
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { barChart, fmtTick, linearFit, lineChart } from './lib/plot-svg.js';
 
@@ -159,6 +159,35 @@ if (sweep !== undefined) {
       groups: depths.map((d) => `${d} in flight`),
       series: sweep.results.map((r) => ({ label: nameOf(r.impl), color: colorOf(r.impl), values: depths.map((d) => at(r, d)?.latencyMs.p99 ?? NaN) })),
       format: fmtMs,
+    }),
+  );
+}
+
+// Every sweep run (load-10k-sweep*.json): throughput relative to ws by depth, one line per run.
+const sweepRuns = (existsSync(dataDir) ? readdirSync(dataDir) : [])
+  .filter((f) => /^load-10k-sweep.*\.json$/.test(f))
+  .map((f) => ({ name: f.replace(/^load-10k-sweep-?r?/, '').replace(/\.json$/, '') || '1', report: read<LoadReport>(f)! }))
+  .sort((a, b) => a.name.localeCompare(b.name));
+if (sweepRuns.length > 0) {
+  const series: Array<{ label: string; color: string; dashed?: boolean; markers?: boolean; points: Array<[number, number]> }> = [];
+  sweepRuns.forEach(({ name, report }, k) => {
+    const ws = report.results.find((r) => r.impl === 'ws');
+    if (ws?.sweep === undefined) return;
+    for (const r of report.results.filter((x) => x.impl !== 'ws')) {
+      const points = (r.sweep ?? []).map((x): [number, number] => [x.depth, x.maxRate / (ws.sweep!.find((w) => w.depth === x.depth)?.maxRate ?? NaN)]);
+      series.push({ label: `${r.impl}/ws, run ${name}`, color: colorOf(r.impl), dashed: k > 0, markers: true, points });
+    }
+  });
+  const depths = series.flatMap((x) => x.points.map((p) => p[0]));
+  series.push({ label: 'target 2x', color: '#2ca02c', dashed: true, points: [[Math.min(...depths), 2], [Math.max(...depths), 2]] });
+  write(
+    'depth-sweep-ratio.svg',
+    lineChart({
+      title: 'Saturated round trips / ws, by requests in flight (10,000 registrees)',
+      xLabel: 'requests in flight per registree',
+      yLabel: 'throughput / ws throughput',
+      series,
+      height: 440,
     }),
   );
 }

@@ -3,6 +3,7 @@
  *
  *   node --expose-gc --import tsx bench/soak.ts [--seconds 600] [--registrees 100] [--rate 300]
  *        [--churn-ms 3000] [--away-ms 1500] [--store file|memory] [--seed 1] [--out soak.json]
+ *        [--snapshots 900,3300 --snapshot-dir DIR]   (V8 heap snapshots after gc, to diff)
  *   (npx tsx bench/soak.ts works too, without gc before each heap sample)
  *
  * See bench/lib/soak-run.ts for what it does and checks. Exit code 1 on any lost, duplicated or
@@ -25,6 +26,8 @@ const r = await runSoak({
   awayMs: Number(flag('away-ms', '1500')),
   store: flag('store', 'file') === 'memory' ? 'memory' : 'file',
   seed: Number(flag('seed', '1')),
+  snapshotsAt: flag('snapshots', '') === '' ? [] : flag('snapshots', '').split(',').map(Number),
+  snapshotDir: flag('snapshot-dir', '.'),
   log: console.log,
 });
 console.log(

@@ -24,6 +24,7 @@
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { writeHeapSnapshot } from 'node:v8';
 import { join } from 'node:path';
 import { FileStore } from '../../src/binding/store/file.js';
 import { MemoryStore } from '../../src/binding/store/memory.js';
@@ -45,6 +46,9 @@ export interface SoakOptions {
   awayMs?: number;
   store?: 'file' | 'memory';
   sampleMs?: number;
+  /** Write a V8 heap snapshot (after gc) at these many seconds into the run, into `snapshotDir`. */
+  snapshotsAt?: number[];
+  snapshotDir?: string;
   seed?: number;
   log?: (line: string) => void;
 }
@@ -165,9 +169,15 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
 
   const heapSamples: Array<[number, number]> = [];
   const started = performance.now();
+  const snapshotsDue = [...(options.snapshotsAt ?? [])].sort((a, b) => a - b);
   const sampler = setInterval(() => {
     gc?.();
-    heapSamples.push([(performance.now() - started) / 1000, process.memoryUsage().heapUsed]);
+    const t = (performance.now() - started) / 1000;
+    heapSamples.push([t, process.memoryUsage().heapUsed]);
+    if (snapshotsDue.length > 0 && t >= snapshotsDue[0]!) {
+      const at = snapshotsDue.shift()!;
+      log(`  heap snapshot: ${writeHeapSnapshot(join(options.snapshotDir ?? '.', `soak-${at}s.heapsnapshot`))}`);
+    }
   }, sampleMs);
   let lastLog = started;
   const end = started + options.seconds * 1000;
