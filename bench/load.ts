@@ -5,10 +5,12 @@
  *
  *   npx tsx bench/load.ts [--clients 1000] [--procs P] [--client lean|registree] [--rate 4000]
  *                         [--seconds 10] [--depth 2 | --depth 1,2,4,8,16] [--fanouts 5]
- *                         [--impl ours,ws[,floor]] [--out report.json] [--quick] [--markdown]
+ *                         [--impl ours,ws[,floor]] [--sequential] [--out report.json] [--quick] [--markdown]
  *
  * For each implementation: a server process (node --expose-gc; bench/lib/load-server.ts) and P
- * client processes (default one per 5,000 registrees) open N connections and register. The
+ * client processes (default one per 5,000 registrees) open N connections and register. All
+ * implementations are up at once and each phase runs for each of them in turn (interleaved, so
+ * that drift of a shared machine falls on all alike); `--sequential` runs one after the other. The
  * clients are the same for every server: `lean` (default; bench/lib/lean-client.ts, raw sockets
  * that cost a fraction of a server's CPU per message, so that on one machine the server is what
  * saturates) or `registree` (bench/lib/load-client.ts, our full Registree). Then
@@ -47,6 +49,7 @@ const clientFile = clientKind === 'lean' ? 'bench/lib/lean-client.ts' : 'bench/l
 const impls = flagValue('impl', 'ours,ws').split(',') as Impl[];
 const out = flagValue('out', '');
 const markdown = process.argv.includes('--markdown');
+const sequential = process.argv.includes('--sequential');
 
 type Impl = 'ours' | 'ws' | 'floor';
 type Msg = { type?: string } & Record<string, unknown>;
@@ -81,105 +84,169 @@ interface ImplResult {
   fanout: { count: number; deliverAllMs: number[]; deliverAllMedianMs: number; delivered: number; expected: number; latencyMs: ReturnType<typeof percentiles>; serverCpu: number };
 }
 
-async function cpu(server: ChildProcess): Promise<number> {
-  server.send({ type: 'cpu' });
-  const c = await expect<{ user: number; system: number }>(server, 'cpu');
-  return (c.user + c.system) / 1e6;
-}
+type Memory = { rss: number; heapUsed: number; external: number };
+type RoundTrips = { sent: number; ok: number; latencies: number[]; cpu: number };
 
-async function runImpl(impl: Impl): Promise<ImplResult> {
-  const server = forkTs('bench/lib/load-server.ts', [impl], ['--expose-gc', ...(process.env.LOAD_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.LOAD_PROF}`] : [])]);
-  const children: ChildProcess[] = [];
-  try {
+/** One implementation under load: its server process and its client processes. */
+class Run {
+  readonly children: ChildProcess[] = [];
+  registered = 0;
+  registrationFailures = 0;
+  connectSeconds = 0;
+  memoryPerConnection: Memory = { rss: 0, heapUsed: 0, external: 0 };
+  rr: ImplResult['rr'] | undefined;
+  readonly sweep: Saturation[] = [];
+  readonly deliverAllMs: number[] = [];
+  delivered = 0;
+  private fanCpuSeconds = 0;
+  private fanWallSeconds = 0;
+
+  private constructor(readonly impl: Impl, readonly server: ChildProcess) {}
+
+  /** Starts the server and the clients; every registree connected and registered. */
+  static async start(impl: Impl): Promise<Run> {
+    const server = forkTs('bench/lib/load-server.ts', [impl], ['--expose-gc', ...(process.env.LOAD_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.LOAD_PROF}`] : [])]);
+    const run = new Run(impl, server);
     const { port } = await expect<{ port: number }>(server, 'listening', 60_000);
-    server.send({ type: 'memory' });
-    const before = await expect<{ rss: number; heapUsed: number; external: number }>(server, 'memory');
+    const before = await run.memory();
     const t0 = performance.now();
     const per = Math.ceil(clients / procs);
     for (let p = 0; p < procs; p++) {
       const n = Math.min(per, clients - p * per);
-      if (n > 0) children.push(forkTs(clientFile, [`ws://127.0.0.1:${port}/`, String(n), `${impl}${p}`]));
+      if (n > 0) run.children.push(forkTs(clientFile, [`ws://127.0.0.1:${port}/`, String(n), `${impl}${p}`]));
     }
-    const ready = await Promise.all(children.map((c) => expect<{ count: number; failed: number }>(c, 'ready', 600_000)));
-    const connectSeconds = (performance.now() - t0) / 1000;
-    const registrationFailures = ready.reduce((s, r) => s + r.failed, 0);
+    const ready = await Promise.all(run.children.map((c) => expect<{ count: number; failed: number }>(c, 'ready', 600_000)));
+    run.connectSeconds = (performance.now() - t0) / 1000;
+    run.registrationFailures = ready.reduce((sum, r) => sum + r.failed, 0);
     server.send({ type: 'count' });
-    const { registered } = await expect<{ registered: number }>(server, 'count');
-    server.send({ type: 'memory' });
-    const after = await expect<{ rss: number; heapUsed: number; external: number }>(server, 'memory');
-    const n = Math.max(1, registered);
-    console.log(`  ${impl}: ${registered} registered in ${connectSeconds.toFixed(1)} s (${registrationFailures} failed)`);
+    run.registered = (await expect<{ registered: number }>(server, 'count')).registered;
+    const after = await run.memory();
+    const n = Math.max(1, run.registered);
+    run.memoryPerConnection = { rss: (after.rss - before.rss) / n, heapUsed: (after.heapUsed - before.heapUsed) / n, external: (after.external - before.external) / n };
+    console.log(`  ${impl}: ${run.registered} registered in ${run.connectSeconds.toFixed(1)} s (${run.registrationFailures} failed)`);
+    return run;
+  }
 
-    // (a) round trips
-    let c0 = await cpu(server);
-    let w0 = performance.now();
-    for (const c of children) c.send({ type: 'rr', seconds, rate: rate / children.length });
-    const rr = await Promise.all(children.map((c) => expect<{ sent: number; ok: number; latencies: number[]; cpu: number }>(c, 'rr', (seconds + 60) * 1000)));
-    const rrWall = (performance.now() - w0) / 1000;
-    const rrCpu = ((await cpu(server)) - c0) / rrWall;
-    const latencies = rr.flatMap((r) => r.latencies);
-    const sent = rr.reduce((s, r) => s + r.sent, 0);
-    const ok = rr.reduce((s, r) => s + r.ok, 0);
+  private async memory(): Promise<Memory> {
+    this.server.send({ type: 'memory' });
+    return expect<Memory>(this.server, 'memory');
+  }
 
-    // (a2) saturation: as fast as the server answers, `depth` requests in flight per registree.
-    const sweep: Saturation[] = [];
-    for (const depth of depths) {
-      c0 = await cpu(server);
-      w0 = performance.now();
-      for (const c of children) c.send({ type: 'rr', seconds: satSeconds, rate: 1e7, maxOutstanding: Math.ceil((depth * clients) / children.length) });
-      const sat = await Promise.all(children.map((c) => expect<{ sent: number; ok: number; latencies: number[]; cpu: number }>(c, 'rr', (satSeconds + 60) * 1000)));
-      const satWall = (performance.now() - w0) / 1000;
-      const satCpu = ((await cpu(server)) - c0) / satWall;
-      const satOk = sat.reduce((s, r) => s + r.ok, 0);
-      sweep.push({
-        depth,
-        maxRate: satOk / satSeconds,
-        latencyMs: percentiles(sat.flatMap((r) => r.latencies)),
-        serverCpu: satCpu,
-        clientCpu: sat.reduce((s, r) => s + r.cpu, 0) / satWall,
-      });
-      if (depths.length > 1) console.log(`  ${impl}: depth ${depth}: ${fmtNum(satOk / satSeconds)} rr/s`);
-    }
+  private async cpu(): Promise<number> {
+    this.server.send({ type: 'cpu' });
+    const c = await expect<{ user: number; system: number }>(this.server, 'cpu');
+    return (c.user + c.system) / 1e6;
+  }
 
-    // (b) fan-out
-    const deliverAllMs: number[] = [];
-    let delivered = 0;
-    c0 = await cpu(server);
-    let fanWall = 0;
-    for (let k = 0; k < fanouts; k++) {
-      w0 = performance.now();
-      server.send({ type: 'fanout', seq: k });
-      const f = await expect<{ ms: number; ok: number; total: number }>(server, 'fanout');
-      fanWall += (performance.now() - w0) / 1000;
-      deliverAllMs.push(f.ms);
-      delivered += f.ok;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    const fanCpu = ((await cpu(server)) - c0) / Math.max(fanWall, 1e-3);
-    for (const c of children) c.send({ type: 'notes' });
-    const notes = (await Promise.all(children.map((c) => expect<{ latencies: number[] }>(c, 'notes')))).flatMap((x) => x.latencies);
-    const sortedAll = [...deliverAllMs].sort((a, b) => a - b);
-    return {
-      impl,
-      connections: registered,
-      registrationFailures,
-      connectSeconds,
-      memoryPerConnection: { rss: (after.rss - before.rss) / n, heapUsed: (after.heapUsed - before.heapUsed) / n, external: (after.external - before.external) / n },
-      rr: { targetRate: rate, sent, ok, achieved: ok / seconds, latencyMs: percentiles(latencies), serverCpu: rrCpu, clientCpu: rr.reduce((s, r) => s + r.cpu, 0) / rrWall },
-      saturation: sweep[0]!,
-      sweep,
-      fanout: { count: fanouts, deliverAllMs, deliverAllMedianMs: sortedAll[Math.floor(sortedAll.length / 2)] ?? NaN, delivered, expected: fanouts * registered, latencyMs: percentiles(notes), serverCpu: fanCpu },
+  /** Round trips on every client process at once; server CPU per wall second. */
+  private async roundTrips(message: Record<string, unknown>, phaseSeconds: number): Promise<{ results: RoundTrips[]; wall: number; serverCpu: number }> {
+    const c0 = await this.cpu();
+    const w0 = performance.now();
+    for (const c of this.children) c.send({ type: 'rr', ...message });
+    const results = await Promise.all(this.children.map((c) => expect<RoundTrips>(c, 'rr', (phaseSeconds + 60) * 1000)));
+    const wall = (performance.now() - w0) / 1000;
+    return { results, wall, serverCpu: ((await this.cpu()) - c0) / wall };
+  }
+
+  /** (a) Open loop at --rate. */
+  async offeredRate(): Promise<void> {
+    const { results, wall, serverCpu } = await this.roundTrips({ seconds, rate: rate / this.children.length }, seconds);
+    const ok = results.reduce((sum, r) => sum + r.ok, 0);
+    this.rr = {
+      targetRate: rate,
+      sent: results.reduce((sum, r) => sum + r.sent, 0),
+      ok,
+      achieved: ok / seconds,
+      latencyMs: percentiles(results.flatMap((r) => r.latencies)),
+      serverCpu,
+      clientCpu: results.reduce((sum, r) => sum + r.cpu, 0) / wall,
     };
-  } finally {
-    await Promise.all(children.map((c) => stopChild(c, 10_000)));
-    await stopChild(server);
+  }
+
+  /** (a2) Saturation: `depth` requests in flight per registree, the next one sent as each answer arrives. */
+  async saturate(depth: number): Promise<void> {
+    const { results, wall, serverCpu } = await this.roundTrips({ seconds: satSeconds, rate: 1e7, maxOutstanding: Math.ceil((depth * clients) / this.children.length) }, satSeconds);
+    const ok = results.reduce((sum, r) => sum + r.ok, 0);
+    this.sweep.push({ depth, maxRate: ok / satSeconds, latencyMs: percentiles(results.flatMap((r) => r.latencies)), serverCpu, clientCpu: results.reduce((sum, r) => sum + r.cpu, 0) / wall });
+    if (depths.length > 1) console.log(`  ${this.impl}: depth ${depth}: ${fmtNum(ok / satSeconds)} rr/s`);
+  }
+
+  /** (b) One notification to every registered AE, waiting for every answer. */
+  async fanout(seq: number): Promise<void> {
+    const c0 = await this.cpu();
+    const w0 = performance.now();
+    this.server.send({ type: 'fanout', seq });
+    const f = await expect<{ ms: number; ok: number; total: number }>(this.server, 'fanout');
+    this.fanWallSeconds += (performance.now() - w0) / 1000;
+    this.fanCpuSeconds += (await this.cpu()) - c0;
+    this.deliverAllMs.push(f.ms);
+    this.delivered += f.ok;
+  }
+
+  async result(): Promise<ImplResult> {
+    for (const c of this.children) c.send({ type: 'notes' });
+    const notes = (await Promise.all(this.children.map((c) => expect<{ latencies: number[] }>(c, 'notes')))).flatMap((x) => x.latencies);
+    const sortedAll = [...this.deliverAllMs].sort((x, y) => x - y);
+    return {
+      impl: this.impl,
+      connections: this.registered,
+      registrationFailures: this.registrationFailures,
+      connectSeconds: this.connectSeconds,
+      memoryPerConnection: this.memoryPerConnection,
+      rr: this.rr!,
+      saturation: this.sweep[0]!,
+      sweep: this.sweep,
+      fanout: {
+        count: this.deliverAllMs.length,
+        deliverAllMs: this.deliverAllMs,
+        deliverAllMedianMs: sortedAll[Math.floor(sortedAll.length / 2)] ?? NaN,
+        delivered: this.delivered,
+        expected: this.deliverAllMs.length * this.registered,
+        latencyMs: percentiles(notes),
+        serverCpu: this.fanCpuSeconds / Math.max(this.fanWallSeconds, 1e-3),
+      },
+    };
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.children.map((c) => stopChild(c, 10_000)));
+    await stopChild(this.server);
   }
 }
 
-console.log(`\n== load: ${clients} registrees (${clientKind} clients) in ${procs} client process(es); round trips at ${rate}/s for ${seconds} s, saturation with ${depths.join(', ')} in flight per registree; ${fanouts} fan-outs; ours (${bindingSource}) vs ws ${wsVersion}; node ${process.version} ==`);
+/**
+ * Runs every phase for every implementation. Interleaved (the default): all servers are up at
+ * once (idle ones cost nothing) and each phase runs for each implementation in turn, so slow
+ * drift of a shared machine falls on all of them alike; `--sequential`: one implementation
+ * after the other, as in the first session's runs.
+ */
+async function runAll(): Promise<ImplResult[]> {
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  const results: ImplResult[] = [];
+  const groups = sequential ? impls.map((impl) => [impl]) : [impls];
+  for (const group of groups) {
+    const runs: Run[] = [];
+    try {
+      for (const impl of group) runs.push(await Run.start(impl));
+      for (const run of runs) await run.offeredRate();
+      for (const depth of depths) for (const run of runs) await run.saturate(depth);
+      for (let k = 0; k < fanouts; k++) {
+        for (const run of runs) {
+          await run.fanout(k);
+          await sleep(200);
+        }
+      }
+      for (const run of runs) results.push(await run.result());
+    } finally {
+      await Promise.all(runs.map((r) => r.stop()));
+    }
+  }
+  return results;
+}
+
+console.log(`\n== load: ${clients} registrees (${clientKind} clients) in ${procs} client process(es); round trips at ${rate}/s for ${seconds} s, saturation with ${depths.join(', ')} in flight per registree; ${fanouts} fan-outs; ${sequential ? 'one implementation after the other' : 'phases interleaved'}; ours (${bindingSource}) vs ws ${wsVersion}; node ${process.version} ==`);
 const started = Date.now();
-const results: ImplResult[] = [];
-for (const impl of impls) results.push(await runImpl(impl));
+const results = await runAll();
 
 const ms = (x: number): string => (Number.isFinite(x) ? x.toFixed(x < 10 ? 2 : 1) : '-');
 const head = ['impl', 'conns', 'rr/s achieved', 'rr p50 ms', 'p90', 'p99', 'max', 'srv cpu rr', 'max rr/s', 'sat p99 ms', 'srv cpu sat', 'clients cpu sat', 'fan-out all ms (median)', 'notif p50 ms', 'p99', 'max', 'delivered', 'srv cpu fan', 'RSS B/conn', 'heap B/conn'];
@@ -259,7 +326,7 @@ if (markdown) {
   printMarkdown(head, rows);
 }
 if (out !== '') {
-  writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), node: process.version, engine: bindingSource, ws: wsVersion, options: { clients, client: clientKind, procs, rate, seconds, depths, fanouts }, results, ratios }, null, 2));
+  writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), node: process.version, engine: bindingSource, ws: wsVersion, options: { clients, client: clientKind, procs, rate, seconds, depths, fanouts, interleaved: !sequential }, results, ratios }, null, 2));
   console.log(`report: ${out}`);
 }
 console.log(`(${((Date.now() - started) / 1000).toFixed(1)} s)`);
