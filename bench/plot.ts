@@ -169,24 +169,43 @@ const sweepRuns = (existsSync(dataDir) ? readdirSync(dataDir) : [])
   .map((f) => ({ name: f.replace(/^load-10k-sweep-?r?/, '').replace(/\.json$/, '') || '1', report: read<LoadReport>(f)! }))
   .sort((a, b) => a.name.localeCompare(b.name));
 if (sweepRuns.length > 0) {
-  const series: Array<{ label: string; color: string; dashed?: boolean; markers?: boolean; points: Array<[number, number]> }> = [];
-  sweepRuns.forEach(({ name, report }, k) => {
+  // Per implementation and depth: the ratio to ws in each run; drawn as the median with the
+  // lowest and highest run dashed around it.
+  const ratios = new Map<string, Map<number, number[]>>();
+  for (const { report } of sweepRuns) {
     const ws = report.results.find((r) => r.impl === 'ws');
-    if (ws?.sweep === undefined) return;
+    if (ws?.sweep === undefined) continue;
     for (const r of report.results.filter((x) => x.impl !== 'ws')) {
-      const points = (r.sweep ?? []).map((x): [number, number] => [x.depth, x.maxRate / (ws.sweep!.find((w) => w.depth === x.depth)?.maxRate ?? NaN)]);
-      series.push({ label: `${r.impl}/ws, run ${name}`, color: colorOf(r.impl), dashed: k > 0, markers: true, points });
+      for (const x of r.sweep ?? []) {
+        const w = ws.sweep.find((y) => y.depth === x.depth);
+        if (w === undefined) continue;
+        const byDepth = ratios.get(r.impl) ?? new Map<number, number[]>();
+        ratios.set(r.impl, byDepth);
+        byDepth.set(x.depth, [...(byDepth.get(x.depth) ?? []), x.maxRate / w.maxRate]);
+      }
     }
-  });
-  const depths = series.flatMap((x) => x.points.map((p) => p[0]));
-  series.push({ label: 'target 2x', color: '#2ca02c', dashed: true, points: [[Math.min(...depths), 2], [Math.max(...depths), 2]] });
+  }
+  const pick = (values: number[], which: 'min' | 'median' | 'max'): number => {
+    const v = [...values].sort((x, y) => x - y);
+    return which === 'min' ? v[0]! : which === 'max' ? v[v.length - 1]! : v[Math.floor(v.length / 2)]!;
+  };
+  const series: Array<{ label: string; color: string; dashed?: boolean; markers?: boolean; points: Array<[number, number]> }> = [];
+  for (const [impl, byDepth] of ratios) {
+    const line = (which: 'min' | 'median' | 'max'): Array<[number, number]> => [...byDepth].sort((x, y) => x[0] - y[0]).map(([d, v]) => [d, pick(v, which)]);
+    series.push({ label: `${impl}/ws (median)`, color: colorOf(impl), markers: true, points: line('median') });
+    series.push({ label: `${impl}/ws (min, max)`, color: colorOf(impl), dashed: true, points: line('min') });
+    series.push({ label: '', color: colorOf(impl), dashed: true, points: line('max') });
+  }
+  const depths = [...ratios.values()].flatMap((m) => [...m.keys()]);
+  series.push({ label: '2x', color: '#2ca02c', dashed: true, points: [[Math.min(...depths), 2], [Math.max(...depths), 2]] });
   write(
     'depth-sweep-ratio.svg',
     lineChart({
-      title: 'Saturated round trips / ws, by requests in flight (10,000 registrees)',
+      title: `Saturated round trips / ws, by requests in flight (10,000 registrees, ${sweepRuns.length} runs)`,
       xLabel: 'requests in flight per registree',
       yLabel: 'throughput / ws throughput',
       series,
+      width: 820,
       height: 440,
     }),
   );

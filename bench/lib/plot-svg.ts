@@ -158,7 +158,7 @@ export function lineChart(c: LineChart): string {
     const d = pts.map(([a, b], k) => `${k === 0 ? 'M' : 'L'}${x(a).toFixed(1)},${y(b).toFixed(1)}`).join(' ');
     out.push(`<path d="${d}" fill="none" stroke="${color}" stroke-width="${s.dashed ? 2 : 1.6}"${s.dashed ? ' stroke-dasharray="6 4"' : ''}/>`);
     if (s.markers === true) for (const [a, b] of pts) out.push(`<circle cx="${x(a).toFixed(1)}" cy="${y(b).toFixed(1)}" r="2.5" fill="${color}"/>`);
-    items.push({ label: s.label, color, dashed: s.dashed });
+    if (s.label !== '') items.push({ label: s.label, color, dashed: s.dashed }); // an empty label: no legend entry
   });
   legend(out, f, height, items);
   out.push('</svg>');
