@@ -12,6 +12,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createServer, type Socket } from 'node:net';
+import { field } from './json-scan.js';
 
 const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 
@@ -29,15 +30,6 @@ function frame(text: string): Buffer {
   return out;
 }
 
-function field(text: string, name: string): string | undefined {
-  const at = text.indexOf(`"${name}":`);
-  if (at < 0) return undefined;
-  let i = at + name.length + 3;
-  if (text.charCodeAt(i) === 0x22) return text.slice(i + 1, text.indexOf('"', i + 1));
-  const start = i;
-  while (i < text.length && text.charCodeAt(i) >= 0x30 && text.charCodeAt(i) <= 0x39) i++;
-  return text.slice(start, i);
-}
 
 export interface FloorServer {
   port: number;

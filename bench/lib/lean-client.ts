@@ -19,6 +19,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
+import { field } from './json-scan.js';
 
 const [url, countArg, prefix] = process.argv.slice(2) as [string, string, string];
 const count = Number(countArg);
@@ -43,16 +44,6 @@ function maskedFrame(payload: string, key: Buffer, opcode = 0x1): Buffer {
   return frame;
 }
 
-/** The value of `"name":"…"` or `"name":123` in an ASCII JSON text, without parsing it. */
-function field(text: string, name: string): string | undefined {
-  const at = text.indexOf(`"${name}":`);
-  if (at < 0) return undefined;
-  let i = at + name.length + 3;
-  if (text.charCodeAt(i) === 0x22) return text.slice(i + 1, text.indexOf('"', i + 1));
-  const start = i;
-  while (i < text.length && text.charCodeAt(i) >= 0x30 && text.charCodeAt(i) <= 0x39) i++;
-  return text.slice(start, i);
-}
 
 type OnMessage = (conn: LeanConnection, text: string) => void;
 
