@@ -3,7 +3,8 @@
  * requests to every `nu` entry of the matching `<subscription>`s.
  *
  * A `nu` entry is delivered by what it names:
- * - a `ws://` / `wss://` URL: over a client connection this CSE opens to it (one per URL, reused);
+ * - a `ws://` / `wss://` URL: over a client connection this CSE opens to it (one per URL, reused),
+ *   in order, kept and retried with backoff while the URL cannot be reached (url-outbox.ts);
  * - an `<AE>` of ours (AE-ID, resource ID, or any `to` form resolving to it): through the
  *   registrar over that AE's connection, or buffered in the store while it is away;
  * - a `<remoteCSE>` of ours or anything on another CSE (`/id-mn/Cae1`): forwarded by CSE-ID.
@@ -21,6 +22,7 @@ import { CseError } from './errors.js';
 import { attributesOf, representation } from './representation.js';
 import type { Resource } from './resource.js';
 import { definitionOf } from './resources/index.js';
+import { UrlOutbox } from './url-outbox.js';
 
 /** How a delivery attempt ended. */
 export type DeliveryOutcome = { status: 'answered'; response: ResponsePrimitive | null } | { status: 'buffered' } | { status: 'failed'; reason: string };
@@ -28,8 +30,8 @@ export type DeliveryOutcome = { status: 'answered'; response: ResponsePrimitive 
 const NET = { UPDATE: 1, DELETE: 2, CREATE_CHILD: 3, DELETE_CHILD: 4 } as const;
 
 export class Notifier {
-  /** One client connection per notification URL. */
-  private readonly urlClients = new Map<string, Registree>();
+  /** One client connection per notification URL, and the notifications waiting for it. */
+  private readonly urlClients = new Map<string, { client: Registree; outbox: UrlOutbox }>();
 
   constructor(private readonly cse: CseContext) {}
 
@@ -78,7 +80,7 @@ export class Notifier {
 
   /** Sends a NOTIFY to one target; see the module comment for how targets are reached. */
   deliver(target: string, request: RequestPrimitive, buffer: boolean): Promise<DeliveryOutcome> {
-    if (/^wss?:\/\//i.test(target)) return this.deliverToUrl(target, request);
+    if (/^wss?:\/\//i.test(target)) return this.deliverToUrl(target, request, buffer);
     const parsed = parseTarget(target, this.cse);
     if (parsed.kind === 'invalid') return Promise.resolve({ status: 'failed', reason: parsed.reason });
     if (parsed.kind === 'other-cse') return this.cse.forwarder.toCse(parsed.cseId, request, buffer).then(outcomeOf);
@@ -90,21 +92,29 @@ export class Notifier {
   }
 
   async close(): Promise<void> {
-    await Promise.all([...this.urlClients.values()].map((client) => client.close()));
+    for (const { outbox } of this.urlClients.values()) outbox.close();
+    await Promise.all([...this.urlClients.values()].map(({ client }) => client.close()));
     this.urlClients.clear();
   }
 
-  private async deliverToUrl(url: string, request: RequestPrimitive): Promise<DeliveryOutcome> {
-    let client = this.urlClients.get(url);
-    if (client === undefined) {
+  /**
+   * Notifications wait in the URL's outbox until it answers; a verification request (`buffer`
+   * false) is sent once, since the subscriber waits for its outcome.
+   */
+  private async deliverToUrl(url: string, request: RequestPrimitive, buffer: boolean): Promise<DeliveryOutcome> {
+    let entry = this.urlClients.get(url);
+    if (entry === undefined) {
+      let client: Registree;
       try {
         client = new Registree({ url, originator: this.cse.cseId, logger: this.cse.log });
       } catch (err) {
         return { status: 'failed', reason: (err as Error).message };
       }
-      this.urlClients.set(url, client);
+      entry = { client, outbox: new UrlOutbox(url, client, this.cse.log) };
+      this.urlClients.set(url, entry);
     }
-    return { status: 'answered', response: await client.send(request) };
+    if (!buffer) return { status: 'answered', response: await entry.client.send(request) };
+    return entry.outbox.send(request);
   }
 
   private notifyEvent(subscribed: Resource, net: number, subject: Resource, modified?: JsonObject): void {

@@ -108,3 +108,36 @@ test('notifications to a ws:// URL: verified, then delivered over one connection
   assert.deepEqual(received.slice(1).map((n) => (sgn(n).nev?.rep?.['m2m:cin'] as { con: string }).con), ['to-url', 'again']);
   assert.equal(receiver.connectedIds().length, 1);
 });
+
+test('a ws:// URL that goes down: notifications wait, in order, and arrive when it is back', async () => {
+  const received: string[] = [];
+  const receiverAt = async (port: number) => {
+    const receiver = new Registrar({
+      handler: (request) => {
+        received.push((sgn(request).nev?.rep?.['m2m:cin'] as { con?: string } | undefined)?.con ?? 'verification');
+        return { rsc: 2000, rqi: request.rqi };
+      },
+      isRegistered: (originator) => originator === '/id-in',
+    });
+    const address = await receiver.listen(port, '127.0.0.1');
+    cleanup.add(() => receiver.close());
+    return { receiver, port: address.port };
+  };
+  const first = await receiverAt(0);
+  const target = `ws://127.0.0.1:${first.port}`;
+  assert.equal((await ae.send({ op: 1, to: 'cse-in/app', ty: 3, pc: { 'm2m:cnt': { rn: 'down' } } })).rsc, 2001);
+  assert.equal((await ae.send({ op: 1, to: 'cse-in/app/down', ty: 23, pc: { 'm2m:sub': { rn: 'u', nu: [target], enc: { net: [3] } } } })).rsc, 2001);
+  assert.deepEqual(received, ['verification']);
+  await first.receiver.close();
+
+  for (const con of ['d1', 'd2', 'd3']) await ae.send({ op: 1, to: 'cse-in/app/down', ty: 4, pc: { 'm2m:cin': { con } } });
+  await new Promise((r) => setTimeout(r, 700)); // at least one failed try and one retry
+  assert.deepEqual(received, ['verification'], 'nothing can arrive while the URL is down');
+
+  await receiverAt(first.port);
+  await waitFor(() => received.length === 4, 10_000, 'the waiting notifications');
+  assert.deepEqual(received, ['verification', 'd1', 'd2', 'd3']);
+  await ae.send({ op: 1, to: 'cse-in/app/down', ty: 4, pc: { 'm2m:cin': { con: 'd4' } } });
+  await waitFor(() => received.length === 5);
+  assert.equal(received[4], 'd4');
+});
