@@ -11,6 +11,7 @@
  *   load-10k-sweep.json bench/load.ts --clients 10000 --depth 1,2,4,8,16 --impl ours,ws,floor
  *                                                                       → depth-sweep.svg, depth-sweep-p99.svg
  *   soak-3600s.json   bench/soak.ts --seconds 3600 --out ...             → soak-heap-3600.svg
+ *   soak-3600s-fixed.json, soak-1200s-offheap-samples.json (later runs)   → soak-heap-3600-fixed.svg, soak-heap-1200.svg
  *   soak-600s.json    bench/soak.ts --out ...                            → soak-heap.svg
  *                     (--soak-window-from 380: start of the second fitted window, seconds)
  *   fuzz-long.json    bench/fuzz.ts --target all --out ...               → fuzz-cases.svg
@@ -252,6 +253,10 @@ plotSoak('soak-600s.json', 'soak-heap.svg', Number(flag('soak-window-from', '380
 plotSoak('soak-600s-offheap.json', 'soak-heap-offheap.svg', 120);
 // One hour: the second fit starts after the first 10 minutes.
 plotSoak('soak-3600s.json', 'soak-heap-3600.svg', 600);
+// One hour with the registrar's in-flight fix (the samples still on the heap: see reliability.md).
+plotSoak('soak-3600s-fixed.json', 'soak-heap-3600-fixed.svg', 600);
+// 20 minutes with the samples off the heap.
+plotSoak('soak-1200s-offheap-samples.json', 'soak-heap-1200.svg', 300);
 
 interface FuzzRun {
   seconds: number;
