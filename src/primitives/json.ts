@@ -4,18 +4,21 @@
  */
 import { describeThrown, failure, InvalidPrimitive, type DecodeResult } from './errors.js';
 import type { Primitive } from './model.js';
-import { resolveDecodeOptions, type DecodeOptions } from './options.js';
+import { resolveDecodeOptions, type DecodeOptions, type ResolvedDecodeOptions } from './options.js';
 import { decodeTextPayload, scanJsonRqi } from './text.js';
 import { checkJsonTree } from './tree.js';
 import { toPrimitive } from './validate.js';
 
 export function decodeJson(payload: Uint8Array, options?: DecodeOptions): DecodeResult {
-  return decodeTextPayload(payload, options, decodeJsonText);
+  return decodeTextPayload(payload, options, decodeJsonResolved);
 }
 
 /** Decode JSON that is already a string (a text frame some layers deliver as string). */
 export function decodeJsonText(text: string, options?: DecodeOptions): DecodeResult {
-  const resolved = resolveDecodeOptions(options);
+  return decodeJsonResolved(text, resolveDecodeOptions(options));
+}
+
+function decodeJsonResolved(text: string, resolved: ResolvedDecodeOptions): DecodeResult {
   let tree: unknown;
   try {
     tree = JSON.parse(text);

@@ -4,16 +4,16 @@
  */
 import { Buffer, isUtf8 } from 'node:buffer';
 import { describeThrown, failure, InvalidPrimitive, type DecodeResult } from './errors.js';
-import { resolveDecodeOptions, type DecodeOptions } from './options.js';
+import { resolveDecodeOptions, type DecodeOptions, type ResolvedDecodeOptions } from './options.js';
 
 /**
  * The front half of the text decoders (JSON, XML): the size limit, then the one UTF-8 decode,
- * then `decodeText` on the string.
+ * then `decodeText` on the string, with the options resolved once for both halves.
  */
 export function decodeTextPayload(
   payload: Uint8Array,
   options: DecodeOptions | undefined,
-  decodeText: (text: string, options?: DecodeOptions) => DecodeResult,
+  decodeText: (text: string, resolved: ResolvedDecodeOptions) => DecodeResult,
 ): DecodeResult {
   const resolved = resolveDecodeOptions(options);
   const { maxBytes } = resolved.limits;
@@ -24,7 +24,7 @@ export function decodeTextPayload(
   } catch (e) {
     return failure(describeThrown(e));
   }
-  return decodeText(text, options);
+  return decodeText(text, resolved);
 }
 
 /**

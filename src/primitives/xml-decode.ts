@@ -19,12 +19,15 @@ const XSI_NAMESPACE = 'http://www.w3.org/2001/XMLSchema-instance';
 const ROOT_INFO: ElementInfo = Object.freeze({ kind: 'object', repeated: false, simpleContent: false });
 
 export function decodeXml(payload: Uint8Array, options?: DecodeOptions): DecodeResult {
-  return decodeTextPayload(payload, options, decodeXmlText);
+  return decodeTextPayload(payload, options, decodeXmlResolved);
 }
 
 /** Decode XML that is already a string. */
 export function decodeXmlText(text: string, options?: DecodeOptions): DecodeResult {
-  const resolved = resolveDecodeOptions(options);
+  return decodeXmlResolved(text, resolveDecodeOptions(options));
+}
+
+function decodeXmlResolved(text: string, resolved: ResolvedDecodeOptions): DecodeResult {
   let root: { name: string; value: Record<string, unknown> };
   try {
     root = parseDocument(text, resolved);
