@@ -152,10 +152,7 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
   /** Whether per-primitive debug lines are wanted (formatting them costs on the hot path). */
   private readonly debug: boolean;
   /** The request handler of every endpoint: gating, then the host's handler. */
-  private readonly gateHandler: RequestHandler = (request, endpoint) => {
-    const context = (endpoint as OwnedEndpoint)[kContext];
-    return this.gate(context.connection, context, request);
-  };
+  private readonly gateHandler: RequestHandler = (request, endpoint) => this.gate((endpoint as OwnedEndpoint)[kContext], request);
   private readonly byId = new Map<string, RegistreeConnection>();
   private readonly connections = new Set<RegistreeConnection>();
   /** Registrees whose buffered primitives are being delivered: new sends queue behind. */
@@ -349,13 +346,15 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
    * Every request from a registree passes here. Synchronous for an associated connection (the
    * common case: no promise of our own per request); registration and association may wait.
    */
-  private gate(connection: RegistreeConnection, context: RequestContext, request: RequestPrimitive): ResponsePrimitive | null | Promise<ResponsePrimitive | null> {
+  private gate(context: RequestContext, request: RequestPrimitive): ResponsePrimitive | null | Promise<ResponsePrimitive | null> {
+    const connection = context.connection;
     if (this.debug) this.log.debug(`← ${connection.id ?? connection.remoteAddress ?? 'peer'} op=${request.op} to=${request.to} rqi=${request.rqi}`);
-    if (connection.id === undefined) return this.gateUnassociated(connection, context, request);
-    return this.gateAssociated(connection, context, request);
+    if (connection.id === undefined) return this.gateUnassociated(context, request);
+    return this.gateAssociated(context, request);
   }
 
-  private gateAssociated(connection: RegistreeConnection, context: RequestContext, request: RequestPrimitive): ResponsePrimitive | null | Promise<ResponsePrimitive | null> {
+  private gateAssociated(context: RequestContext, request: RequestPrimitive): ResponsePrimitive | null | Promise<ResponsePrimitive | null> {
+    const connection = context.connection;
     if (connection.kind === 'ae' && request.fr !== undefined && !sameOriginator(request.fr, connection.id!)) {
       return localResponse(ResponseStatusCode.ORIGINATOR_HAS_NO_PRIVILEGE, request.rqi, `Originator ${request.fr} does not match this connection's AE ${connection.id}`);
     }
@@ -363,7 +362,8 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
   }
 
   /** Before association only a registration passes, or a request from a registered originator. */
-  private async gateUnassociated(connection: RegistreeConnection, context: RequestContext, request: RequestPrimitive): Promise<ResponsePrimitive | null> {
+  private async gateUnassociated(context: RequestContext, request: RequestPrimitive): Promise<ResponsePrimitive | null> {
+    const connection = context.connection;
     if (isRegistration(request)) {
       const response = await this.options.handler(request, context);
       if (response !== null && response.rsc === ResponseStatusCode.CREATED && connection.id === undefined) {
@@ -376,7 +376,7 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
     if (candidate === undefined || !(await this.associateIfRegistered(connection, candidate))) {
       return localResponse(ResponseStatusCode.ORIGINATOR_HAS_NO_PRIVILEGE, request.rqi, 'Not registered: only a registration request is accepted on this connection');
     }
-    return this.gateAssociated(connection, context, request);
+    return this.gateAssociated(context, request);
   }
 
   private async associateIfRegistered(connection: RegistreeConnection, originator: string): Promise<boolean> {
