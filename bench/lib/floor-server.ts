@@ -13,6 +13,7 @@
 import { createHash } from 'node:crypto';
 import { createServer, type Socket } from 'node:net';
 import { field } from './json-scan.js';
+import { nextFrame, splitHead } from './raw-frames.js';
 
 const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 
@@ -70,34 +71,22 @@ export async function floorServer(): Promise<FloorServer> {
       let buf = input === null ? chunk : Buffer.concat([input, chunk]);
       input = null;
       if (!upgraded) {
-        const end = buf.indexOf('\r\n\r\n');
-        if (end < 0) {
+        const split = splitHead(buf);
+        if (split === null) {
           input = buf;
           return;
         }
-        const key = /sec-websocket-key:\s*(\S+)/i.exec(buf.toString('latin1', 0, end))?.[1] ?? '';
+        const key = /sec-websocket-key:\s*(\S+)/i.exec(split.head)?.[1] ?? '';
         const accept = createHash('sha1').update(key + GUID).digest('base64');
         socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\nSec-WebSocket-Protocol: oneM2M.json\r\n\r\n`);
         upgraded = true;
-        buf = buf.subarray(end + 4);
+        buf = split.rest;
       }
       let p = 0;
-      while (buf.length - p >= 6) {
-        let n = buf[p + 1]! & 0x7f;
-        let head = 2;
-        if (n === 126) {
-          if (buf.length - p < 8) break;
-          n = buf.readUInt16BE(p + 2);
-          head = 4;
-        } else if (n === 127) {
-          socket.destroy(); // the lean clients never send 64 KiB
-          return;
-        }
-        if (buf.length - p < head + 4 + n) break;
-        const at = p + head + 4;
-        for (let i = 0; i < n; i++) buf[at + i]! ^= buf[p + head + (i & 3)]!;
-        if ((buf[p]! & 0x0f) === 0x1) onText(socket, buf.toString('latin1', at, at + n));
-        p = at + n;
+      for (let f = nextFrame(buf, p); f !== null; f = nextFrame(buf, p)) {
+        if (f.maskAt >= 0) for (let i = f.start; i < f.end; i++) buf[i]! ^= buf[f.maskAt + ((i - f.start) & 3)]!;
+        if (f.opcode === 0x1) onText(socket, buf.toString('latin1', f.start, f.end));
+        p = f.end;
       }
       if (p < buf.length) input = buf.subarray(p);
     });

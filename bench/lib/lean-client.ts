@@ -20,6 +20,7 @@
 import { randomBytes } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
 import { field } from './json-scan.js';
+import { nextFrame, splitHead } from './raw-frames.js';
 
 const [url, countArg, prefix] = process.argv.slice(2) as [string, string, string];
 const count = Number(countArg);
@@ -84,38 +85,24 @@ class LeanConnection {
     let buf = this.input === null ? chunk : Buffer.concat([this.input, chunk]);
     this.input = null;
     if (!this.upgraded) {
-      const end = buf.indexOf('\r\n\r\n');
-      if (end < 0) {
+      const split = splitHead(buf);
+      if (split === null) {
         this.input = buf;
         return;
       }
-      const ok = buf.toString('latin1', 0, 12) === 'HTTP/1.1 101';
+      const ok = split.head.startsWith('HTTP/1.1 101');
       this.upgraded = ok;
       this.onUpgrade(ok);
       if (!ok) return void this.socket.destroy();
-      buf = buf.subarray(end + 4);
+      buf = split.rest;
     }
     let p = 0;
-    while (buf.length - p >= 2) {
-      const b0 = buf[p]!;
-      let n = buf[p + 1]! & 0x7f;
-      let head = 2;
-      if (n === 126) {
-        if (buf.length - p < 4) break;
-        n = buf.readUInt16BE(p + 2);
-        head = 4;
-      } else if (n === 127) {
-        if (buf.length - p < 10) break;
-        n = Number(buf.readBigUInt64BE(p + 2));
-        head = 10;
-      }
-      if (buf.length - p < head + n) break;
-      const opcode = b0 & 0x0f;
-      if (opcode === 0x1 && (b0 & 0x80) !== 0) this.onMessage(this, buf.toString('latin1', p + head, p + head + n));
-      else if (opcode === 0x9) this.pending.push(maskedFrame(buf.toString('latin1', p + head, p + head + n), this.key, 0xa));
-      else if (opcode === 0x8) this.socket.end();
-      else if (opcode !== 0xa) throw new Error(`lean client: unexpected frame 0x${b0.toString(16)} (fragmented or binary)`);
-      p += head + n;
+    for (let f = nextFrame(buf, p); f !== null; f = nextFrame(buf, p)) {
+      if (f.opcode === 0x1 && f.fin) this.onMessage(this, buf.toString('latin1', f.start, f.end));
+      else if (f.opcode === 0x9) this.pending.push(maskedFrame(buf.toString('latin1', f.start, f.end), this.key, 0xa));
+      else if (f.opcode === 0x8) this.socket.end();
+      else if (f.opcode !== 0xa) throw new Error(`lean client: unexpected frame (opcode ${f.opcode}, fin ${f.fin}): fragmented or binary`);
+      p = f.end;
     }
     if (p < buf.length) this.input = buf.subarray(p);
     this.flush();
