@@ -34,6 +34,7 @@ import { isLocalResponse } from '../../src/binding/endpoint.js';
 import type { RequestPrimitive } from '../../src/primitives/index.js';
 import { minimalCse, notification, registration } from './load-handler.js';
 import { prng } from '../../test/helpers/prng.js';
+import { linearFit } from './plot-svg.js';
 
 export interface SoakOptions {
   seconds: number;
@@ -74,20 +75,6 @@ export interface SoakReport {
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-export function slope(points: ReadonlyArray<[number, number]>): number {
-  const n = points.length;
-  if (n < 2) return 0;
-  const mx = points.reduce((s, p) => s + p[0], 0) / n;
-  const my = points.reduce((s, p) => s + p[1], 0) / n;
-  let num = 0;
-  let den = 0;
-  for (const [x, y] of points) {
-    num += (x - mx) * (y - my);
-    den += (x - mx) ** 2;
-  }
-  return den === 0 ? 0 : num / den;
-}
 
 export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   const registreeCount = options.registrees ?? 50;
@@ -239,7 +226,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     disconnects,
     bufferedSends,
     heapSamples,
-    heapSlopePerMinute: slope(secondHalf) * 60,
+    heapSlopePerMinute: linearFit(secondHalf).slope * 60,
     heapStart: heapSamples[0]?.[1] ?? 0,
     heapEnd: heapSamples[heapSamples.length - 1]?.[1] ?? 0,
     gc: gc !== undefined,
