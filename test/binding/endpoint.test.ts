@@ -11,17 +11,23 @@ after(async () => {
   for (const c of closers) await c();
 });
 
-/** Two endpoints joined by a real connection, speaking `serialization`. */
-async function pair(serialization: Serialization = 'json') {
+/** Both ends of a real loopback connection (the client offers `protocols`). */
+async function sockets(protocols: string[] = []): Promise<{ clientWs: WebSocket; serverWs: WebSocket }> {
   let serverWs: WebSocket | undefined;
   const server = createServer({}, (ws) => (serverWs = ws));
   closers.push(() => server.close());
   const { port } = await server.listen(0);
-  const clientWs = await connect(`ws://127.0.0.1:${port}`, { protocols: [`oneM2M.${serialization}`] });
+  const clientWs = await connect(`ws://127.0.0.1:${port}`, { protocols });
   await waitFor(() => serverWs !== undefined);
+  return { clientWs, serverWs: serverWs! };
+}
+
+/** Two endpoints joined by a real connection, speaking `serialization`. */
+async function pair(serialization: Serialization = 'json') {
+  const { clientWs, serverWs } = await sockets([`oneM2M.${serialization}`]);
   const a = new Endpoint(clientWs, { serialization, requestTimeout: 2000 });
-  const b = new Endpoint(serverWs!, { serialization, requestTimeout: 2000 });
-  return { a, b, clientWs, serverWs: serverWs! };
+  const b = new Endpoint(serverWs, { serialization, requestTimeout: 2000 });
+  return { a, b, clientWs, serverWs };
 }
 
 for (const serialization of ['json', 'xml', 'cbor'] as const) {
@@ -154,14 +160,9 @@ test('handlers may answer at once or later: sync, async, rejected, wrong rqi, un
 });
 
 test('maxConcurrentRequests: reading pauses while the handler holds that many, and resumes', async () => {
-  let serverWs: WebSocket | undefined;
-  const server = createServer({}, (ws) => (serverWs = ws));
-  closers.push(() => server.close());
-  const { port } = await server.listen(0);
-  const ws = await connect(`ws://127.0.0.1:${port}`);
-  await waitFor(() => serverWs !== undefined);
+  const { clientWs: ws, serverWs } = await sockets();
   const a = new Endpoint(ws, { serialization: 'json', requestTimeout: 2000 });
-  const b = new Endpoint(serverWs!, { serialization: 'json', maxConcurrentRequests: 2 });
+  const b = new Endpoint(serverWs, { serialization: 'json', maxConcurrentRequests: 2 });
   const held: Array<() => void> = [];
   let started = 0;
   b.handler = (req) => {
@@ -200,12 +201,7 @@ test('requests in flight when the connection closes resolve 5103; idle fires whe
 });
 
 test('too many requests in flight are refused locally', async () => {
-  let serverWs: WebSocket | undefined;
-  const server = createServer({}, (ws) => (serverWs = ws));
-  closers.push(() => server.close());
-  const { port } = await server.listen(0);
-  const ws = await connect(`ws://127.0.0.1:${port}`);
-  await waitFor(() => serverWs !== undefined);
+  const { clientWs: ws } = await sockets();
   const a = new Endpoint(ws, { serialization: 'json', maxPendingRequests: 2, requestTimeout: 200 });
   a.request({ op: 2, to: 'x', fr: 'C1', rqi: 'm1', rvi: '3' });
   a.request({ op: 2, to: 'x', fr: 'C1', rqi: 'm2', rvi: '3' });
