@@ -33,6 +33,11 @@ function registree(url: string, extra: Partial<ConstructorParameters<typeof Regi
   return r;
 }
 
+/** The `con` of the contentInstance a notification (test helper `notify`) carries. */
+function con(req: RequestPrimitive): string {
+  return String((req.pc?.['m2m:sgn'] as { nev?: { rep?: { 'm2m:cin'?: { con?: string } } } })?.nev?.rep?.['m2m:cin']?.con);
+}
+
 test('subprotocol negotiation: exact echo, Release-2 names, 400 listing supported names', async () => {
   const { url } = await startRegistrar({ serializations: ['json', 'cbor'] });
   const a = new WsClient(url, ['chat', 'oneM2M.R2.0.JSON', 'oneM2M.cbor']);
@@ -99,7 +104,7 @@ test('routing: delivered when connected; buffered while away, then delivered in 
   const got: string[] = [];
   const ae = registree(url, {
     handler: (req) => {
-      got.push(String((req.pc?.['m2m:sgn'] as { nev?: { rep?: { 'm2m:cin'?: { con?: string } } } })?.nev?.rep?.['m2m:cin']?.con));
+      got.push(con(req));
       return { rsc: 2000, rqi: req.rqi };
     },
   });
@@ -123,7 +128,7 @@ test('routing: delivered when connected; buffered while away, then delivered in 
   const again = registree(url, {
     originator: 'Cae1',
     handler: (req) => {
-      got.push(String((req.pc?.['m2m:sgn'] as { nev?: { rep?: { 'm2m:cin'?: { con?: string } } } })?.nev?.rep?.['m2m:cin']?.con));
+      got.push(con(req));
       return { rsc: 2000, rqi: req.rqi };
     },
   });
@@ -140,7 +145,6 @@ test('routing: delivered when connected; buffered while away, then delivered in 
 test('a request lost with its connection goes back into the store, ahead of what was sent after it', async () => {
   const { registrar, url } = await startRegistrar();
   const got: string[] = [];
-  const con = (req: RequestPrimitive) => String((req.pc?.['m2m:sgn'] as { nev?: { rep?: { 'm2m:cin'?: { con?: string } } } })?.nev?.rep?.['m2m:cin']?.con);
   const ae = registree(url, {
     handler: (req) => {
       got.push(con(req));
@@ -171,7 +175,6 @@ test('a request lost with its connection goes back into the store, ahead of what
 test('a request lost with an old connection after the registree is back on a new one is delivered at once', async () => {
   const { registrar, url } = await startRegistrar();
   const got: string[] = [];
-  const con = (req: RequestPrimitive) => String((req.pc?.['m2m:sgn'] as { nev?: { rep?: { 'm2m:cin'?: { con?: string } } } })?.nev?.rep?.['m2m:cin']?.con);
   const first = registree(url, {
     handler: (req) => {
       got.push(`first:${con(req)}`);
