@@ -263,19 +263,15 @@ export class WebSocket extends EventEmitter<WebSocketEvents> implements Protocol
       queue.length = 0;
       return;
     }
-    // The queue array is reused (emptied before writing, in case a write re-enters).
-    if (queue.length === 1) {
-      const only = queue[0]!;
-      queue.length = 0;
-      socket.write(only);
-    } else if (total <= JOIN_UP_TO) {
-      const joined = Buffer.concat(queue, total);
-      queue.length = 0;
-      socket.write(joined);
+    // One buffer (the only one, or all joined), or the chunks of a large batch; the queue array
+    // itself is reused, so it is emptied before writing (in case a write re-enters).
+    const data = queue.length === 1 ? queue[0]! : total <= JOIN_UP_TO ? Buffer.concat(queue, total) : queue.slice();
+    queue.length = 0;
+    if (Buffer.isBuffer(data)) {
+      socket.write(data);
     } else {
-      this.queue = [];
       socket.cork();
-      for (const chunk of queue) socket.write(chunk);
+      for (const chunk of data) socket.write(chunk);
       socket.uncork();
     }
     this.checkBackpressure();
